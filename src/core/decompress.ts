@@ -1,0 +1,100 @@
+/**
+ * Decompression with hard output limits (a hostile mirror can send a small file that expands
+ * without bound). Callers always hash the compressed bytes against signed metadata first: fzstd
+ * does not check zstd frame checksums, and none of this is a substitute for the signed digest.
+ */
+import { gunzipSync } from 'node:zlib';
+import xz from 'xz-decompress';
+import { Decompress as ZstdDecompress } from 'fzstd';
+import { ReproError } from './errors.js';
+
+export type Compression = 'xz' | 'gz' | 'zst' | 'none';
+
+export interface DecompressLimits {
+  /** Largest accepted output in bytes. */
+  maxOutput?: number;
+  /** Largest accepted output/input ratio (the bomb check); the first MiB of output is always allowed. */
+  maxRatio?: number;
+}
+
+const DEFAULTS = { maxOutput: 2 * 1024 * 1024 * 1024 - 1, maxRatio: 200 };
+
+export function compressionOf(name: string): Compression {
+  if (name.endsWith('.xz')) return 'xz';
+  if (name.endsWith('.gz')) return 'gz';
+  if (name.endsWith('.zst')) return 'zst';
+  return 'none';
+}
+
+function limitFor(inputLen: number, limits: DecompressLimits): number {
+  const max = limits.maxOutput ?? DEFAULTS.maxOutput;
+  const ratio = limits.maxRatio ?? DEFAULTS.maxRatio;
+  return Math.min(max, Math.max(1 << 20, inputLen * ratio));
+}
+
+function tooBig(what: string, limit: number): ReproError {
+  return new ReproError('LIMIT', `${what}: decompressed size exceeds the limit of ${limit} bytes (a decompression bomb, or a limit too small for this index).`);
+}
+
+export async function decompress(data: Uint8Array, kind: Compression, what: string, limits: DecompressLimits = {}): Promise<Buffer> {
+  const limit = limitFor(data.length, limits);
+  try {
+    switch (kind) {
+      case 'none':
+        return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+      case 'gz':
+        try {
+          return gunzipSync(data, { maxOutputLength: limit });
+        } catch (e) {
+          if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(what, limit);
+          throw e;
+        }
+      case 'zst':
+        return zstd(data, limit, what);
+      case 'xz':
+        return await xzDecompress(data, limit, what);
+    }
+  } catch (e) {
+    if (e instanceof ReproError) throw e;
+    throw new ReproError('FORMAT', `${what}: cannot decompress ${kind} data: ${(e as Error).message}`);
+  }
+}
+
+function zstd(data: Uint8Array, limit: number, what: string): Buffer {
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  const d = new ZstdDecompress((chunk) => {
+    total += chunk.length;
+    if (total > limit) throw tooBig(what, limit);
+    chunks.push(chunk);
+  });
+  // Push in slices so the limit check runs before a bomb fills memory.
+  const step = 1 << 16;
+  for (let i = 0; i < data.length; i += step) d.push(data.subarray(i, Math.min(data.length, i + step)), i + step >= data.length);
+  if (data.length === 0) d.push(new Uint8Array(0), true);
+  return Buffer.concat(chunks, total);
+}
+
+async function xzDecompress(data: Uint8Array, limit: number, what: string): Promise<Buffer> {
+  const input = new ReadableStream<Uint8Array>({
+    start(ctrl) {
+      ctrl.enqueue(data);
+      ctrl.close();
+    },
+  });
+  const reader = new xz.XzReadableStream(input).getReader();
+  const chunks: Uint8Array[] = [];
+  let total = 0;
+  for (;;) {
+    const { value, done } = await reader.read();
+    if (done) break;
+    total += value.length;
+    if (total > limit) {
+      await reader.cancel().catch(() => {});
+      throw tooBig(what, limit);
+    }
+    chunks.push(value);
+  }
+  return Buffer.concat(chunks, total);
+}
+

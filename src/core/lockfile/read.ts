@@ -1,0 +1,34 @@
+/** Lockfile reader: YAML (or JSON, which is YAML) → validated Lockfile, or a file:line error. */
+import { readFile } from 'node:fs/promises';
+import semver from 'semver';
+import { ReproError } from '../errors.js';
+import { parseYaml, validateYaml, lineOf } from '../yaml-input.js';
+import { LOCKFILE_VERSION, lockfileSchema, type Lockfile } from './schema.js';
+
+export async function readLockfile(path: string): Promise<Lockfile> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ReproError('LOCKFILE', `cannot read lockfile ${path}: ${(e as Error).message}`, { hint: 'Run `repro-get lock` first, or name the lockfile with -f.' });
+  }
+  return parseLockfile(text, path);
+}
+
+export function parseLockfile(text: string, file: string): Lockfile {
+  const src = parseYaml(text, file, 'LOCKFILE');
+  const raw = src.doc.toJS() as Record<string, unknown> | null;
+  if (!raw || typeof raw !== 'object' || !('lockfileVersion' in raw)) {
+    throw new ReproError('LOCKFILE', `${file}:1: not a repro-get lockfile (no lockfileVersion field).`);
+  }
+  const v = String(raw.lockfileVersion);
+  if (!semver.valid(v)) throw new ReproError('LOCKFILE', `${file}:${lineOf(src, ['lockfileVersion'])}: lockfileVersion ${JSON.stringify(v)} is not a version like ${LOCKFILE_VERSION}.`);
+  if (semver.major(v) > semver.major(LOCKFILE_VERSION)) {
+    throw new ReproError('LOCKFILE', `${file}: lockfile format ${v} is newer than this repro-get understands (${LOCKFILE_VERSION}).`, { hint: 'Upgrade repro-get to read this lockfile.' });
+  }
+  if (semver.gt(v, LOCKFILE_VERSION)) {
+    // A newer minor only adds optional fields: drop what we do not know instead of refusing.
+    return validateYaml(src, lockfileSchema.strip(), 'LOCKFILE', 'repro-get lockfile');
+  }
+  return validateYaml(src, lockfileSchema, 'LOCKFILE', 'repro-get lockfile');
+}

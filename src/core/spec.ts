@@ -1,0 +1,175 @@
+/**
+ * The spec (repro-get.yaml): what to lock. Parsed from YAML with file:line errors, or assembled
+ * from command-line flags (every field has one). Knows no distro: families interpret `distro`,
+ * `suites`, `repos` and the package syntax's meaning.
+ */
+import { readFile } from 'node:fs/promises';
+import { dirname, resolve } from 'node:path';
+import { z } from 'zod';
+import { ReproError } from './errors.js';
+import { sha256Hex } from './hash.js';
+import { parseYaml, validateYaml, lineOf } from './yaml-input.js';
+
+export interface PackageRequest {
+  name: string;
+  arch?: string;
+  version?: string;
+  /** As written, for messages. */
+  raw: string;
+}
+
+export interface MirrorSpec {
+  /** Archive the mirror serves (e.g. "debian-security"); undefined = the distro's main archive. */
+  archive?: string;
+  url: string;
+}
+
+export interface Spec {
+  /** File the spec came from, or undefined for flags only. */
+  file?: string;
+  /** Folder relative paths in the spec are resolved against. */
+  dir: string;
+  distro: string;
+  /** ISO time (2025-05-20T00:00:00Z), or undefined: take it from the signed metadata's date. */
+  snapshot?: string;
+  architectures: string[];
+  suites?: string[];
+  components?: string[];
+  mirrors: MirrorSpec[];
+  keyrings: string[];
+  installRecommends: boolean;
+  /** Path to a base-system listing (dpkg status, rpm -qa, apk installed, pacman -Q). */
+  installed?: string;
+  /** Base image for Dockerfile emission, ideally pinned by digest. */
+  baseImage?: string;
+  packages: PackageRequest[];
+}
+
+const NAME = /^[A-Za-z0-9@_+.\-/]+$/;
+
+/** `name`, `name:arch`, `name=version`, `name:arch=version`; a version may hold ':' (epochs). */
+export function parsePackageRequest(raw: string): PackageRequest | string {
+  const s = raw.trim();
+  const eq = s.indexOf('=');
+  const left = eq === -1 ? s : s.slice(0, eq);
+  const version = eq === -1 ? undefined : s.slice(eq + 1);
+  const colon = left.indexOf(':');
+  const name = colon === -1 ? left : left.slice(0, colon);
+  const arch = colon === -1 ? undefined : left.slice(colon + 1);
+  if (!name || !NAME.test(name)) return `"${raw}" is not a package name (expected name, name:arch, name=version or name:arch=version)`;
+  if (arch !== undefined && !/^[a-z0-9_-]+$/.test(arch)) return `"${raw}": "${arch}" is not an architecture`;
+  if (version !== undefined && (version === '' || /\s/.test(version))) return `"${raw}": empty or malformed version after "="`;
+  return { name, arch, version, raw: s };
+}
+
+/** Accepts 20250520T000000Z (snapshot.debian.org style), 2025-05-20, or full ISO UTC. */
+export function normalizeSnapshot(s: string): string | undefined {
+  let m = /^(\d{4})(\d\d)(\d\d)T(\d\d)(\d\d)(\d\d)Z$/.exec(s);
+  if (m) return `${m[1]}-${m[2]}-${m[3]}T${m[4]}:${m[5]}:${m[6]}Z`;
+  m = /^(\d{4})-(\d\d)-(\d\d)$/.exec(s);
+  if (m) return `${m[1]}-${m[2]}-${m[3]}T00:00:00Z`;
+  m = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d):(\d\d)Z$/.exec(s);
+  if (m) return s;
+  return undefined;
+}
+
+const mirrorItem = z.string().min(1);
+
+const specFileSchema = z
+  .object({
+    distro: z.string().regex(/^[a-z][a-z0-9-]*(:[a-z0-9.\-]+)?$/, 'a distro like debian:bookworm, ubuntu:jammy, fedora:40, alpine:3.20 or arch'),
+    snapshot: z.union([z.string(), z.date()]).optional(),
+    architectures: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an architecture name')).min(1).optional(),
+    arch: z.string().optional(),
+    suites: z.array(z.string().min(1)).min(1).optional(),
+    components: z.array(z.string().min(1)).min(1).optional(),
+    mirrors: z.union([z.array(mirrorItem), z.record(z.string(), z.string())]).optional(),
+    keyrings: z.array(z.string()).optional(),
+    installRecommends: z.boolean().optional(),
+    installed: z.string().optional(),
+    baseImage: z.string().optional(),
+    packages: z.array(z.string().min(1)).min(1, 'at least one package'),
+  })
+  .strict();
+
+export function parseMirror(item: string): MirrorSpec | string {
+  const m = /^([a-z0-9][a-z0-9.-]*)=(.+)$/.exec(item);
+  const url = m ? m[2] : item;
+  if (!/^(https?|oci):\/\/\S+$/.test(url) && !/^dir:\S+$/.test(url)) return `"${item}" is not a mirror URL (expected http(s)://… or ARCHIVE=http(s)://…)`;
+  return { archive: m?.[1], url: url.endsWith('/') || !/^https?:/.test(url) ? url : url + '/' };
+}
+
+export async function readSpec(path: string): Promise<Spec> {
+  let text: string;
+  try {
+    text = await readFile(path, 'utf8');
+  } catch (e) {
+    throw new ReproError('SPEC', `cannot read spec ${path}: ${(e as Error).message}`, {
+      hint: 'Create repro-get.yaml (see README), or pass --distro and package names on the command line.',
+    });
+  }
+  return parseSpec(text, path);
+}
+
+export function parseSpec(text: string, file: string): Spec {
+  const src = parseYaml(text, file, 'SPEC');
+  const v = validateYaml(src, specFileSchema, 'SPEC', 'repro-get spec');
+  const fail = (path: (string | number)[], msg: string): never => {
+    throw new ReproError('SPEC', `${file}:${lineOf(src, path)}: ${msg}`);
+  };
+  const packages = v.packages.map((p, i) => {
+    const r = parsePackageRequest(p);
+    return typeof r === 'string' ? fail(['packages', i], r) : r;
+  });
+  let snapshot: string | undefined;
+  if (v.snapshot !== undefined) {
+    const raw = v.snapshot instanceof Date ? v.snapshot.toISOString().replace(/\.\d{3}Z$/, 'Z') : v.snapshot;
+    snapshot = normalizeSnapshot(raw) ?? fail(['snapshot'], `snapshot "${raw}" is not a time like 20250520T000000Z or 2025-05-20T00:00:00Z`);
+  }
+  const mirrorItems = Array.isArray(v.mirrors) ? v.mirrors : Object.entries(v.mirrors ?? {}).map(([k, u]) => `${k}=${u}`);
+  const mirrors = mirrorItems.map((m, i) => {
+    const r = parseMirror(m);
+    return typeof r === 'string' ? fail(['mirrors', i], r) : r;
+  });
+  if (v.arch && v.architectures) fail(['arch'], 'give either arch or architectures, not both');
+  const dir = dirname(resolve(file));
+  return {
+    file,
+    dir,
+    distro: v.distro,
+    snapshot,
+    architectures: v.architectures ?? (v.arch ? [v.arch] : []),
+    suites: v.suites,
+    components: v.components,
+    mirrors,
+    keyrings: (v.keyrings ?? []).map((k) => resolve(dir, k)),
+    installRecommends: v.installRecommends ?? false,
+    installed: v.installed === undefined ? undefined : resolve(dir, v.installed),
+    baseImage: v.baseImage,
+    packages,
+  };
+}
+
+/**
+ * Digest of what the lock depends on: the normalized spec (not its bytes, so comments and layout
+ * do not make a lock stale) plus the content of the installed-base file. Paths are excluded so the
+ * same spec digests the same on every machine.
+ */
+export async function specDigest(spec: Spec): Promise<string> {
+  const installed = spec.installed ? sha256Hex(await readFile(spec.installed)) : null;
+  const keyrings: string[] = [];
+  for (const k of spec.keyrings) keyrings.push(sha256Hex(await readFile(k)));
+  const canon = {
+    distro: spec.distro,
+    snapshot: spec.snapshot ?? null,
+    architectures: spec.architectures,
+    suites: spec.suites ?? null,
+    components: spec.components ?? null,
+    mirrors: spec.mirrors.map((m) => `${m.archive ?? ''}=${m.url}`),
+    keyrings: keyrings.sort(),
+    installRecommends: spec.installRecommends,
+    installed,
+    packages: spec.packages.map((p) => p.raw),
+  };
+  return 'sha256:' + sha256Hex(JSON.stringify(canon));
+}

@@ -1,0 +1,49 @@
+import { execFileSync } from 'node:child_process';
+import { gzipSync } from 'node:zlib';
+import { describe, expect, it } from 'vitest';
+import { decompress } from '../../src/core/decompress.js';
+
+const text = Buffer.from('Package: a\nVersion: 1\n\n'.repeat(1000));
+
+describe('decompress', () => {
+  it('xz, gz and none give the original bytes', async () => {
+    const xz = execFileSync('xz', ['-c'], { input: text });
+    expect((await decompress(xz, 'xz', 'x')).equals(text)).toBe(true);
+    expect((await decompress(gzipSync(text), 'gz', 'x')).equals(text)).toBe(true);
+    expect((await decompress(text, 'none', 'x')).equals(text)).toBe(true);
+  });
+
+  it('zstd when the zstd tool is present', async (ctx) => {
+    let zst: Buffer;
+    try {
+      zst = execFileSync('zstd', ['-c', '-q'], { input: text });
+    } catch {
+      ctx.skip();
+      return;
+    }
+    expect((await decompress(zst, 'zst', 'x')).equals(text)).toBe(true);
+  });
+
+  it('stops a decompression bomb at the output limit, for every format', async () => {
+    const zeros = Buffer.alloc(64 * 1024 * 1024);
+    const bombs: [string, Buffer][] = [
+      ['gz', gzipSync(zeros)],
+      ['xz', execFileSync('xz', ['-c'], { input: zeros, maxBuffer: 1 << 30 })],
+    ];
+    try {
+      bombs.push(['zst', execFileSync('zstd', ['-c', '-q'], { input: zeros, maxBuffer: 1 << 30 })]);
+    } catch {
+      /* zstd tool missing */
+    }
+    for (const [kind, data] of bombs) {
+      await expect(decompress(data, kind as 'gz', `bomb.${kind}`, { maxOutput: 8 << 20 })).rejects.toThrow(/bomb\.\w+: decompressed size exceeds the limit/);
+    }
+  });
+
+  it('a corrupt stream is a FORMAT error naming the file', async () => {
+    const gz = gzipSync(text);
+    gz[20] ^= 0xff;
+    await expect(decompress(gz, 'gz', 'Packages.gz')).rejects.toThrow(/Packages\.gz: cannot decompress gz data/);
+    await expect(decompress(Buffer.from('not xz at all'), 'xz', 'Packages.xz')).rejects.toThrow(/Packages\.xz: cannot decompress xz/);
+  });
+});
