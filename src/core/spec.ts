@@ -24,6 +24,15 @@ export interface MirrorSpec {
   url: string;
 }
 
+export interface RepoSpec {
+  /** Repository id, e.g. "appstream", "community", "myrepo". */
+  id: string;
+  url: string;
+  /** Only for formats where unsigned repositories exist (apk): accept an index with no valid signature. */
+  untrusted: boolean;
+  keyrings: string[];
+}
+
 export interface Spec {
   /** File the spec came from, or undefined for flags only. */
   file?: string;
@@ -37,7 +46,10 @@ export interface Spec {
   components?: string[];
   mirrors: MirrorSpec[];
   keyrings: string[];
-  installRecommends: boolean;
+  /** undefined = the family's own default (apt: off, dnf: weak deps on). */
+  installRecommends?: boolean;
+  /** Extra or replacement repositories, interpreted by the family (dnf, apk, pacman). */
+  repos: RepoSpec[];
   /** Path to a base-system listing (dpkg status, rpm -qa, apk installed, pacman -Q). */
   installed?: string;
   /** Base image for Dockerfile emission, ideally pinned by digest. */
@@ -86,6 +98,15 @@ const specFileSchema = z
     mirrors: z.union([z.array(mirrorItem), z.record(z.string(), z.string())]).optional(),
     keyrings: z.array(z.string()).optional(),
     installRecommends: z.boolean().optional(),
+    repos: z
+      .record(
+        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a repository id'),
+        z.union([
+          z.string(),
+          z.object({ url: z.string(), untrusted: z.boolean().optional(), keyrings: z.array(z.string()).optional() }).strict(),
+        ]),
+      )
+      .optional(),
     installed: z.string().optional(),
     baseImage: z.string().optional(),
     packages: z.array(z.string().min(1)).min(1, 'at least one package'),
@@ -143,7 +164,12 @@ export function parseSpec(text: string, file: string): Spec {
     components: v.components,
     mirrors,
     keyrings: (v.keyrings ?? []).map((k) => resolve(dir, k)),
-    installRecommends: v.installRecommends ?? false,
+    installRecommends: v.installRecommends,
+    repos: Object.entries(v.repos ?? {}).map(([id, r], i) => {
+      const o = typeof r === 'string' ? { url: r } : r;
+      if (!/^https?:\/\/\S+$/.test(o.url)) fail(['repos', id], `repository ${id}: "${o.url}" is not an http(s) URL`);
+      return { id, url: o.url.endsWith('/') ? o.url : o.url + '/', untrusted: 'untrusted' in o ? !!o.untrusted : false, keyrings: ('keyrings' in o ? o.keyrings ?? [] : []).map((k) => resolve(dir, k)) };
+    }),
     installed: v.installed === undefined ? undefined : resolve(dir, v.installed),
     baseImage: v.baseImage,
     packages,
@@ -167,7 +193,8 @@ export async function specDigest(spec: Spec): Promise<string> {
     components: spec.components ?? null,
     mirrors: spec.mirrors.map((m) => `${m.archive ?? ''}=${m.url}`),
     keyrings: keyrings.sort(),
-    installRecommends: spec.installRecommends,
+    installRecommends: spec.installRecommends ?? null,
+    repos: spec.repos.map((r) => `${r.id}=${r.url}${r.untrusted ? ' untrusted' : ''}`),
     installed,
     packages: spec.packages.map((p) => p.raw),
   };

@@ -16,7 +16,7 @@ describe('spec', () => {
       ['libc6', 'arm64', undefined],
       ['foo', 'amd64', '1:2.3-4'],
     ]);
-    expect(s.installRecommends).toBe(false);
+    expect(s.installRecommends).toBeUndefined();
   });
 
   it.each([

@@ -52,6 +52,7 @@ export const packageSchema = z.object({
   filename: safeRelativePath.describe('path under the source URL; also the file name written by fetch'),
   url: httpUrl.describe('permanent URL (snapshot or build-system store)'),
   mirror: httpUrl.optional().describe('URL on the mirror used at lock time; tried first'),
+  fallbacks: z.array(httpUrl).optional().describe('further permanent URLs, tried after url (e.g. a build-system or archive store)'),
   source: z.string().min(1).describe('id of the source in `sources`'),
   requested: z.boolean().describe('named in the spec (true) or pulled in as a dependency (false)'),
   pulledInBy: z.array(z.string()).describe('requested packages whose dependency closure contains this one'),

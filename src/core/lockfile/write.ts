@@ -34,7 +34,7 @@ export function canonicalize(lock: Lockfile): Lockfile {
   });
 }
 
-const PACKAGE_KEYS: (keyof LockedPackage)[] = ['name', 'version', 'arch', 'sha256', 'size', 'filename', 'url', 'mirror', 'source', 'requested', 'pulledInBy', 'depends', 'signature'];
+const PACKAGE_KEYS: (keyof LockedPackage)[] = ['name', 'version', 'arch', 'sha256', 'size', 'filename', 'url', 'mirror', 'fallbacks', 'source', 'requested', 'pulledInBy', 'depends', 'signature'];
 
 function orderKeys<T extends object>(o: T, keys: (keyof T)[], override: Partial<T>): T {
   const out = {} as T;
