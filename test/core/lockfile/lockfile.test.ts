@@ -82,3 +82,12 @@ describe('lockfile', () => {
     expect(() => parseLockfile('a: [unclosed\n', 'broken.yaml')).toThrow(/broken\.yaml:\d+:\d+: not valid YAML/);
   });
 });
+
+describe('JSON Schema', () => {
+  it('schema/lockfile.schema.json is generated from the current definition (npm run schema)', async () => {
+    const { readFile } = await import('node:fs/promises');
+    const { lockfileJsonSchema } = await import('../../../src/core/lockfile/json-schema.js');
+    const committed = JSON.parse(await readFile(new URL('../../../schema/lockfile.schema.json', import.meta.url), 'utf8'));
+    expect(committed).toEqual(lockfileJsonSchema());
+  });
+});
