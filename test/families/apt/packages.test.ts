@@ -1,0 +1,103 @@
+import { existsSync, readFileSync } from 'node:fs';
+import { describe, expect, it } from 'vitest';
+import { forEachRelationName, parsePackages, parseStatus } from '../../../src/families/apt/packages.js';
+
+const PKGS = `Package: curl
+Version: 7.88.1-10+deb12u5
+Architecture: amd64
+Maintainer: Someone <x@example.org>
+Multi-Arch: foreign
+Priority: optional
+Depends: libc6 (>= 2.34), libcurl4 (= 7.88.1-10+deb12u5),
+ zlib1g (>= 1:1.1.4)
+Provides: http-client
+Source: curl (7.88.1-10)
+Description: command line tool
+ with a long description
+Filename: pool/main/c/curl/curl_7.88.1-10+deb12u5_amd64.deb
+Size: 315240
+SHA256: 0123456789abcdef
+
+package: base-files
+version: 12.4
+architecture: amd64
+essential: yes
+priority: required
+protected: yes
+`;
+
+describe('parsePackages', () => {
+  it('keeps the fields the resolver and the lock need', () => {
+    const [curl, base] = parsePackages(PKGS, 'debian/bookworm', 'Packages');
+    expect(curl).toMatchObject({
+      name: 'curl',
+      version: '7.88.1-10+deb12u5',
+      arch: 'amd64',
+      multiArch: 'foreign',
+      priority: 'optional',
+      essential: false,
+      filename: 'pool/main/c/curl/curl_7.88.1-10+deb12u5_amd64.deb',
+      size: 315240,
+      sha256: '0123456789abcdef',
+      srcName: 'curl',
+      srcVersion: '7.88.1-10',
+      source: 'debian/bookworm',
+      file: 'Packages',
+      line: 1,
+    });
+    expect(curl.depends.map((g) => g[0].name)).toEqual(['libc6', 'libcurl4', 'zlib1g']);
+    expect(curl.provides).toEqual([expect.objectContaining({ name: 'http-client' })]);
+    expect(curl.recommends).toEqual([]);
+    // Field names are case-insensitive in deb822.
+    expect(base).toMatchObject({ name: 'base-files', essential: true, protected: true, priority: 'required', line: 17 });
+  });
+
+  it('lists relation names in apt order without needing a parse', () => {
+    const [p] = parsePackages('Package: a\nVersion: 1\nArchitecture: all\nDepends: b, c | d:any\nPre-Depends: e\nConflicts: f\nProvides: g\n', 's');
+    const names: string[] = [];
+    forEachRelationName(p, (n, q, prov) => names.push((prov ? '+' : '') + n + (q ? `:${q}` : '')));
+    expect(names).toEqual(['e', 'b', 'c', 'd:any', 'f', '+g']);
+  });
+
+  it('reports malformed input with file:line', () => {
+    expect(() => parsePackages('Package: a\nVersion: 1\nArchitecture: all\n\nPackage b\n', 's', 'P')).toThrow(/^P:5: expected "Field: value"/);
+    expect(() => parsePackages(' continuation\n', 's', 'P')).toThrow(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => parsePackages('Package: a\nArchitecture: all\n', 's', 'P')).toThrow(/P:1: stanza has no Version/);
+    expect(() => parsePackages('Package: a\nVersion: 1\nArchitecture: all\nDepends: b (>= \n', 's', 'P')[0].depends).toThrow(/P:1: a Depends/);
+  });
+
+  it('refuses a line over 1 MiB with LIMIT', () => {
+    const big = `Package: a\nVersion: 1\nArchitecture: all\nDescription: ${'x'.repeat((1 << 20) + 1)}\n`;
+    expect(() => parsePackages(big, 's')).toThrow(expect.objectContaining({ code: 'LIMIT' }));
+    const wrapped = `Package: a\nVersion: 1\nArchitecture: all\nDepends: ${Array.from({ length: 1100 }, () => ' b'.repeat(500)).join(',\n')}\n`;
+    expect(() => parsePackages(wrapped, 's')).toThrow(expect.objectContaining({ code: 'LIMIT' }));
+  });
+
+  it('tolerates CRLF and comments between stanzas', () => {
+    const p = parsePackages('# comment\r\nPackage: a\r\nVersion: 1\r\nArchitecture: all\r\n\r\nPackage: b\r\nVersion: 2\r\nArchitecture: all\r\n', 's');
+    expect(p.map((x) => `${x.name}=${x.version}`)).toEqual(['a=1', 'b=2']);
+  });
+});
+
+describe('parseStatus', () => {
+  it('keeps only installed stanzas', () => {
+    const st = parseStatus(
+      'Package: a\nStatus: install ok installed\nVersion: 1\nArchitecture: amd64\n\nPackage: b\nStatus: deinstall ok config-files\nVersion: 1\nArchitecture: amd64\n\nPackage: c\nStatus: hold ok installed\nVersion: 2\nArchitecture: all\n',
+    );
+    expect(st.map((p) => p.name)).toEqual(['a', 'c']);
+    expect(st[0].filename).toBeUndefined();
+  });
+});
+
+// The real bookworm index, when a previous live run left it in the cache (see oracle.live.test.ts).
+const cached = process.env.REPRO_BOOKWORM_PACKAGES;
+describe.runIf(cached && existsSync(cached))('real index', () => {
+  it('parses bookworm main amd64 fast', () => {
+    const text = readFileSync(cached!, 'utf8');
+    const t0 = performance.now();
+    const pkgs = parsePackages(text, 'bookworm');
+    const ms = performance.now() - t0;
+    console.log(`parsed ${pkgs.length} stanzas in ${ms.toFixed(0)} ms`);
+    expect(pkgs.length).toBeGreaterThan(60000);
+  });
+});
