@@ -1,0 +1,360 @@
+/**
+ * The artifact download pool. Artifacts (.deb, .rpm, …) can be large, so unlike Http.get (which
+ * buffers metadata) each body is streamed into a temporary file inside the cache while it is hashed
+ * and counted; more bytes than the lock's size aborts the transfer at once. Only a file whose sha256
+ * AND size match the lock is renamed into the cache under its digest, so the cache never holds an
+ * unverified byte and a warm cache means no HTTP request at all.
+ *
+ * Per artifact the URLs are tried in order (lock mirror, snapshot URL, the lock's fallbacks, then
+ * --mirror bases), each with retries and exponential backoff; every artifact is attempted, and one
+ * error lists all that failed, with every URL tried and expected vs actual digest and size.
+ */
+import { createHash } from 'node:crypto';
+import { createWriteStream } from 'node:fs';
+import { rm } from 'node:fs/promises';
+import { Transform } from 'node:stream';
+import { pipeline } from 'node:stream/promises';
+import pLimit from 'p-limit';
+import { Agent, request, type Dispatcher } from 'undici';
+import { ReproError } from '../errors.js';
+import type { LockedPackage } from '../lockfile/schema.js';
+import type { ContentCache } from './cache.js';
+import { silentProgress, type ProgressSink } from './progress.js';
+
+export interface Artifact {
+  /** "name version arch", how messages name it. */
+  label: string;
+  sha256: string;
+  size: number;
+  /** Archive-relative path (pool/main/c/curl/…), appended to pool-layout mirror bases. */
+  filename: string;
+  /** URLs from the lock, in the order to try them (lock-time mirror, snapshot URL, fallbacks). */
+  urls: string[];
+}
+
+export function artifactOf(p: LockedPackage): Artifact {
+  return {
+    label: `${p.name} ${p.version} ${p.arch}`,
+    sha256: p.sha256,
+    size: p.size,
+    filename: p.filename,
+    urls: [...(p.mirror ? [p.mirror] : []), p.url, ...(p.fallbacks ?? [])],
+  };
+}
+
+/**
+ * An extra place to look for artifacts (--mirror, REPRO_GET_MIRROR).
+ *
+ * Seam for the content-store issue: a static store laid out as `<base>/sha256/<hex>` (and its local
+ * `dir:` form) becomes another `kind` here, a case in `mirrorUrl()`, and for `dir:` a non-HTTP case
+ * in `attemptOnce()`; the pool, verification and cache stay as they are.
+ */
+export type MirrorBase = { kind: 'pool'; url: string };
+
+export function parseMirrorBase(s: string): MirrorBase {
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(s)) {
+    throw new ReproError('USAGE', `--mirror ${JSON.stringify(s)}: expected an http:// or https:// base URL laid out like the archive (the package's filename is appended).`);
+  }
+  return { kind: 'pool', url: s.endsWith('/') ? s : s + '/' };
+}
+
+/** --mirror flags first, then REPRO_GET_MIRROR (space-separated), without duplicates. */
+export function mirrorsFrom(flags: string[] = [], env: NodeJS.ProcessEnv = process.env): MirrorBase[] {
+  const all = [...flags, ...(env.REPRO_GET_MIRROR ?? '').split(/\s+/).filter(Boolean)];
+  const seen = new Set<string>();
+  const out: MirrorBase[] = [];
+  for (const m of all.map(parseMirrorBase)) if (!seen.has(m.url)) (seen.add(m.url), out.push(m));
+  return out;
+}
+
+function mirrorUrl(m: MirrorBase, a: Artifact): string {
+  switch (m.kind) {
+    case 'pool':
+      return m.url + a.filename.split('/').map(encodeURIComponent).join('/');
+  }
+}
+
+/** Every URL to try for one artifact, in order, each once. */
+export function candidateUrls(a: Artifact, mirrors: MirrorBase[] = []): string[] {
+  return [...new Set([...a.urls, ...mirrors.map((m) => mirrorUrl(m, a))])];
+}
+
+export interface DownloadOptions {
+  cache: ContentCache;
+  /** Parallel downloads (default 8). */
+  jobs?: number;
+  mirrors?: MirrorBase[];
+  /** Retries per URL after the first attempt (default 3). */
+  retries?: number;
+  /** Headers timeout and body idle timeout, in ms (default 30 s). */
+  timeoutMs?: number;
+  /** Whole-attempt bound, so a trickling server cannot hold a slot forever (default 30 min). */
+  totalTimeoutMs?: number;
+  /** First retry delay; doubles each retry (default 300 ms). */
+  backoffMs?: number;
+  maxRedirects?: number;
+  userAgent?: string;
+  dispatcher?: Dispatcher;
+  progress?: ProgressSink;
+  /** Called once per HTTP request (tests count them; --verbose could print them). */
+  onAttempt?: (url: string) => void;
+}
+
+export interface DownloadResult {
+  /** sha256 → verified file in the cache. */
+  paths: Map<string, string>;
+  fetched: number;
+  cached: number;
+  bytes: number;
+}
+
+interface Tried {
+  url: string;
+  error: string;
+}
+
+interface Failure {
+  artifact: Artifact;
+  tried: Tried[];
+  /** The last content mismatch seen, if any: the reason this is a HASH and not a NETWORK error. */
+  mismatch?: { url: string; sha256?: string; size: number | string };
+}
+
+/** One failed attempt. `permanent`: asking the same URL again will not help (404, wrong bytes). */
+class AttemptError extends Error {
+  constructor(
+    message: string,
+    readonly permanent: boolean,
+    readonly mismatch?: { sha256?: string; size: number | string },
+  ) {
+    super(message);
+  }
+}
+
+/**
+ * Downloads and verifies every artifact into the cache (skipping those already there and intact).
+ * Resolves with the cache paths only if every artifact verified; otherwise throws one ReproError
+ * ('HASH' if any server sent wrong bytes, else 'NETWORK') listing every failure.
+ */
+export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOptions): Promise<DownloadResult> {
+  const jobs = opts.jobs ?? 8;
+  if (!Number.isInteger(jobs) || jobs < 1) throw new ReproError('USAGE', `--jobs must be a positive integer, got ${jobs}.`);
+  const progress = opts.progress ?? silentProgress;
+  const limit = pLimit(jobs);
+
+  // Same digest twice (an arch:all file locked for two architectures) is one download.
+  const unique = new Map<string, Artifact>();
+  for (const a of artifacts) if (!unique.has(a.sha256)) unique.set(a.sha256, a);
+
+  // Pass 1, the cache: has() re-hashes, and deletes an entry that no longer matches.
+  const paths = new Map<string, string>();
+  const missing: Artifact[] = [];
+  await Promise.all(
+    [...unique.values()].map((a) =>
+      limit(async () => {
+        if (await opts.cache.has(a.sha256, a.size)) paths.set(a.sha256, opts.cache.pathOf(a.sha256));
+        else missing.push(a);
+      }),
+    ),
+  );
+  const cached = unique.size - missing.length;
+  if (!missing.length) return { paths, fetched: 0, cached, bytes: 0 };
+
+  // Pass 2, the network. One connection per job to each host; undici reuses them (keep-alive).
+  const timeoutMs = opts.timeoutMs ?? 30_000;
+  const ownDispatcher = opts.dispatcher ? undefined : new Agent({ connections: jobs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const ctx: Ctx = {
+    dispatcher: opts.dispatcher ?? ownDispatcher!,
+    timeoutMs,
+    totalTimeoutMs: opts.totalTimeoutMs ?? 30 * 60_000,
+    retries: opts.retries ?? 3,
+    backoffMs: opts.backoffMs ?? 300,
+    maxRedirects: opts.maxRedirects ?? 5,
+    userAgent: opts.userAgent ?? 'repro-get',
+    onAttempt: opts.onAttempt,
+    progress,
+  };
+  // Stable order (big files first keeps the pool busy to the end), independent of cache timing.
+  missing.sort((x, y) => y.size - x.size || (x.label < y.label ? -1 : x.label > y.label ? 1 : 0));
+  const failures: Failure[] = [];
+  let bytes = 0;
+  progress.start({ files: missing.length, bytes: missing.reduce((s, a) => s + a.size, 0), cached });
+  try {
+    await Promise.all(
+      missing.map((a) =>
+        limit(async () => {
+          const r = await downloadOne(a, candidateUrls(a, opts.mirrors), opts.cache, ctx);
+          if ('failure' in r) failures.push(r.failure);
+          else (paths.set(a.sha256, r.path), (bytes += a.size));
+          progress.fileDone();
+        }),
+      ),
+    );
+  } finally {
+    progress.stop();
+    await ownDispatcher?.close();
+  }
+  if (failures.length) throw failureError(failures, unique.size);
+  return { paths, fetched: missing.length, cached, bytes };
+}
+
+interface Ctx {
+  dispatcher: Dispatcher;
+  timeoutMs: number;
+  totalTimeoutMs: number;
+  retries: number;
+  backoffMs: number;
+  maxRedirects: number;
+  userAgent: string;
+  onAttempt?: (url: string) => void;
+  progress: ProgressSink;
+}
+
+async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx: Ctx): Promise<{ path: string } | { failure: Failure }> {
+  const failure: Failure = { artifact: a, tried: [] };
+  const tmp = await cache.tempPath();
+  try {
+    for (const url of urls) {
+      for (let i = 0; i <= ctx.retries; i++) {
+        if (i > 0) await sleep(ctx.backoffMs * 2 ** (i - 1));
+        let got = 0;
+        try {
+          await attemptOnce(url, a, tmp, ctx, (n) => {
+            got += n;
+            ctx.progress.bytes(n);
+          });
+          return { path: await cache.adopt(tmp, a.sha256) };
+        } catch (e) {
+          ctx.progress.bytes(-got); // the next attempt starts from zero
+          const err = e instanceof AttemptError ? e : new AttemptError(describe(e, ctx.timeoutMs), false);
+          failure.tried.push({ url, error: err.message });
+          if (err.mismatch) failure.mismatch = { url, ...err.mismatch };
+          if (err.permanent) break;
+        }
+      }
+    }
+    return { failure };
+  } finally {
+    // After adopt() the name is gone and this is a no-op; after a failure no partial file remains.
+    await rm(tmp, { force: true });
+  }
+}
+
+/** One GET of one URL into `tmp`: resolves only if the file is exactly the artifact. */
+async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onBytes: (n: number) => void): Promise<void> {
+  const abort = new AbortController();
+  const timer = setTimeout(() => abort.abort(new Error(`not complete after ${ctx.totalTimeoutMs} ms`)), ctx.totalTimeoutMs);
+  let url = url0;
+  try {
+    for (let hops = 0; ; hops++) {
+      if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
+      ctx.onAttempt?.(url);
+      const res = await request(url, {
+        dispatcher: ctx.dispatcher,
+        method: 'GET',
+        // identity: the digest is of the file, not of a transfer encoding of it
+        headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity' },
+        headersTimeout: ctx.timeoutMs,
+        bodyTimeout: ctx.timeoutMs,
+        signal: abort.signal,
+      });
+      if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
+        await res.body.dump().catch(() => {});
+        if (hops >= ctx.maxRedirects) throw new AttemptError(`more than ${ctx.maxRedirects} redirects`, true);
+        url = new URL(String(res.headers.location), url).toString();
+        continue;
+      }
+      if (res.statusCode !== 200) {
+        await res.body.dump().catch(() => {});
+        // 404/403/410 will not get better by asking again; 5xx, 408 and 429 might.
+        const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
+        throw new AttemptError(`HTTP ${res.statusCode}${url !== url0 ? ` (after redirect to ${url})` : ''}`, permanent);
+      }
+      const announced = Number(res.headers['content-length'] ?? NaN);
+      if (Number.isFinite(announced) && announced > a.size) {
+        res.body.on('error', () => {}); // destroying emits an AbortError nobody else listens for
+        res.body.destroy();
+        throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
+      }
+      const hash = createHash('sha256');
+      let got = 0;
+      const check = new Transform({
+        transform(chunk: Buffer, _enc, cb) {
+          got += chunk.length;
+          // Abort as soon as the body is too long: a hostile server cannot fill the disk.
+          if (got > a.size) return cb(new AttemptError(`more than the expected ${a.size} bytes; transfer aborted`, true, { size: `more than ${a.size}` }));
+          hash.update(chunk);
+          onBytes(chunk.length);
+          cb(null, chunk);
+        },
+      });
+      await pipeline(res.body, check, createWriteStream(tmp));
+      if (got < a.size) {
+        // A short body is usually a dropped connection: worth a retry, then the next URL.
+        if (Number.isFinite(announced) && got < announced) throw new AttemptError(`connection closed after ${got} of ${announced} bytes`, false);
+        throw new AttemptError(`got ${got} bytes, expected ${a.size}`, false, { size: got });
+      }
+      const actual = hash.digest('hex');
+      if (actual !== a.sha256) throw new AttemptError(`wrong content: got sha256 ${actual}, ${got} bytes`, true, { sha256: actual, size: got });
+      return;
+    }
+  } catch (e) {
+    throw abort.signal.aborted && !(e instanceof AttemptError) ? new AttemptError(String((abort.signal.reason as Error)?.message ?? 'aborted'), false) : e;
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+function failureError(failures: Failure[], total: number): ReproError {
+  failures.sort((x, y) => (x.artifact.label < y.artifact.label ? -1 : x.artifact.label > y.artifact.label ? 1 : 0));
+  const hash = failures.some((f) => f.mismatch);
+  const blocks = failures.map((f) => {
+    const a = f.artifact;
+    const head = `${a.label} (${a.filename}): expected sha256 ${a.sha256}, ${a.size} bytes`;
+    return `  ${head}\n${f.tried.map((t) => `    ${t.url}: ${t.error}`).join('\n')}`;
+  });
+  const msg = `${failures.length} of ${total} artifact(s) could not be downloaded and verified, so none was used:\n${blocks.join('\n')}`;
+  return new ReproError(hash ? 'HASH' : 'NETWORK', msg, {
+    hint: hash
+      ? 'A server sent bytes that differ from the lock. The lock is the authority: try another mirror (--mirror URL); if every source differs, the lock or the archive is wrong.'
+      : 'Check the network and URLs, or give another mirror laid out like the archive with --mirror URL.',
+    detail: {
+      failures: failures.map((f) => ({
+        package: f.artifact.label,
+        filename: f.artifact.filename,
+        expected: { sha256: f.artifact.sha256, size: f.artifact.size },
+        actual: f.mismatch,
+        attempts: f.tried,
+      })),
+    },
+  });
+}
+
+/** A transport error in words, keeping the code for searching. */
+function describe(e: unknown, timeoutMs: number): string {
+  const code = (e as { code?: string })?.code;
+  switch (code) {
+    case 'UND_ERR_HEADERS_TIMEOUT':
+      return `timeout: no answer within ${timeoutMs} ms (${code})`;
+    case 'UND_ERR_BODY_TIMEOUT':
+      return `timeout: the body stalled for ${timeoutMs} ms (${code})`;
+    case 'UND_ERR_SOCKET':
+      return `connection closed by the server mid-transfer (${code})`;
+    case 'ECONNRESET':
+      return `connection reset (${code})`;
+    case 'ECONNREFUSED':
+      return `connection refused (${code})`;
+    case 'ENOTFOUND':
+      return `host not found (${code})`;
+  }
+  if (e instanceof Error) {
+    const code = (e as { code?: string }).code;
+    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    return `${code ? code + ': ' : ''}${e.message}${cause}`;
+  }
+  return String(e);
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
