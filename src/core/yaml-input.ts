@@ -33,8 +33,17 @@ export function lineOf(src: YamlSource, path: (string | number)[]): number {
   return 1;
 }
 
+/** The document as plain data; alias problems (unresolved, or an expansion bomb) are typed errors. */
+export function toData(src: YamlSource, code: ErrorCode): unknown {
+  try {
+    return src.doc.toJS({ maxAliasCount: 50 });
+  } catch (e) {
+    throw new ReproError(code, `${src.file}: cannot read the YAML: ${(e as Error).message}.`);
+  }
+}
+
 export function validateYaml<S extends z.ZodType>(src: YamlSource, schema: S, code: ErrorCode, what: string): z.infer<S> {
-  const value = src.doc.toJS({ maxAliasCount: 50 });
+  const value = toData(src, code);
   const res = schema.safeParse(value);
   if (res.success) return res.data;
   const problems = res.error.issues.slice(0, 5).map((i) => {

@@ -2,7 +2,7 @@
 import { readFile } from 'node:fs/promises';
 import semver from 'semver';
 import { ReproError } from '../errors.js';
-import { parseYaml, validateYaml, lineOf } from '../yaml-input.js';
+import { parseYaml, validateYaml, lineOf, toData } from '../yaml-input.js';
 import { LOCKFILE_VERSION, lockfileSchema, type Lockfile } from './schema.js';
 
 export async function readLockfile(path: string): Promise<Lockfile> {
@@ -17,7 +17,7 @@ export async function readLockfile(path: string): Promise<Lockfile> {
 
 export function parseLockfile(text: string, file: string): Lockfile {
   const src = parseYaml(text, file, 'LOCKFILE');
-  const raw = src.doc.toJS() as Record<string, unknown> | null;
+  const raw = toData(src, 'LOCKFILE') as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || !('lockfileVersion' in raw)) {
     throw new ReproError('LOCKFILE', `${file}:1: not a repro-get lockfile (no lockfileVersion field).`);
   }
