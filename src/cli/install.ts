@@ -1,0 +1,33 @@
+/** `repro-get install`: verify every locked artifact, then install exactly those with the native tool. */
+import type { Command } from 'commander';
+import { formatInstallPlan, installLocked } from '../app/install.js';
+import { makeProgress } from '../core/net/progress.js';
+import { addArtifactOptions, artifactOptions, type ArtifactFlags } from './artifact-options.js';
+import { makeOut } from './output.js';
+
+interface InstallFlags extends ArtifactFlags {
+  root: string;
+  dryRun?: boolean;
+}
+
+export function register(program: Command): void {
+  const cmd = program
+    .command('install')
+    .description('download and verify every locked artifact, then install exactly those (nothing is installed unless all verify)')
+    .option('--root <dir>', 'system root to install into (another folder: installed with chroot)', '/')
+    .option('--dry-run', 'verify the artifacts and print the install steps; change nothing');
+  addArtifactOptions(cmd);
+  cmd.action(async (flags: InstallFlags) => {
+    const out = makeOut(flags);
+    const r = await installLocked(flags.file, {
+      ...artifactOptions(flags),
+      root: flags.root,
+      dryRun: flags.dryRun,
+      progress: makeProgress({ quiet: flags.quiet, label: 'install' }),
+      log: (l) => out.log(l),
+    });
+    const plan = formatInstallPlan(r, r.nativeArch);
+    if (r.dryRun) out.result(plan);
+    else out.log(plan.trimEnd());
+  });
+}
