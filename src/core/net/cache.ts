@@ -73,6 +73,36 @@ export class ContentCache {
     return p;
   }
 
+  /**
+   * A second name for a cached entry, for files an index names by another digest than sha256
+   * (e.g. a checksum of part of the file): `<dir>/alias/<ns>/<key>` holds the sha256. It only
+   * points into the content-addressed store, so read() still re-verifies the bytes, and the caller
+   * re-checks its own identity on them; a stale or broken alias is just a miss.
+   */
+  async readAlias(ns: string, key: string): Promise<string | undefined> {
+    const text = await readFile(this.aliasPath(ns, key), 'utf8').catch(() => undefined);
+    return text !== undefined && /^[0-9a-f]{64}$/.test(text.trim()) ? text.trim() : undefined;
+  }
+
+  async writeAlias(ns: string, key: string, sha256: string): Promise<void> {
+    const p = this.aliasPath(ns, key);
+    this.pathOf(sha256); // validates the digest
+    await mkdir(join(this.dir, 'alias', ns), { recursive: true });
+    const tmp = `${p}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await writeFile(tmp, sha256 + '\n');
+      await rename(tmp, p);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
+
+  private aliasPath(ns: string, key: string): string {
+    const ok = /^[A-Za-z0-9][A-Za-z0-9._-]{0,127}$/;
+    if (!ok.test(ns) || !ok.test(key)) throw new Error(`not a cache alias name: ${ns}/${key}`);
+    return join(this.dir, 'alias', ns, key);
+  }
+
   /** A temporary path inside the cache folder (same file system, so rename is atomic). */
   async tempPath(): Promise<string> {
     await mkdir(join(this.dir, 'tmp'), { recursive: true });
