@@ -1,0 +1,278 @@
+/**
+ * primary.xml → RpmPackage[], as a stream: feed decoded text chunks to `write`, call `end`. Only what
+ * locking and resolving need is kept (no summaries, descriptions, changelogs); repeated strings
+ * (dependency names such as `libc.so.6()(64bit)`) are interned, so a 75,000-package primary stays in
+ * a few tens of MB.
+ *
+ * Refused (FORMAT, file:line): a package without name/arch/version/checksum/location, a location
+ * that is not a safe relative path or that points elsewhere (`xml:base`), an unknown comparison
+ * flag, names with white space, a package count that disagrees with `<metadata packages=…>`.
+ */
+import { ReproError } from '../../core/errors.js';
+import { safeRelativePath } from '../../core/lockfile/schema.js';
+import { DEP_KINDS, makeEvr, type DepKind, type RpmPackage } from './package.js';
+import { XmlStream, type XmlHandler } from './xml-stream.js';
+
+export interface PrimaryLimits {
+  maxPackages: number;
+  /** Entries of one kind (provides, requires, …, files) in one package. */
+  maxEntries: number;
+  /** Length of one dependency or file name. */
+  maxName: number;
+}
+
+const DEFAULT_LIMITS: PrimaryLimits = { maxPackages: 2_000_000, maxEntries: 200_000, maxName: 16 * 1024 };
+
+const FLAGS: Record<string, string> = { EQ: '=', LT: '<', LE: '<=', GT: '>', GE: '>=' };
+const KIND_OF: Record<string, DepKind> = Object.fromEntries(DEP_KINDS.map((k) => [`rpm:${k}`, k]));
+// Kept by dnf for ordering hints only (suggests, enhances); not read, not stored.
+const IGNORED_KINDS = new Set(['rpm:suggests', 'rpm:enhances']);
+const TEXT_FIELDS = new Set(['name', 'arch', 'checksum', 'rpm:sourcerpm', 'file']);
+
+interface Draft {
+  name?: string;
+  arch?: string;
+  epoch?: number;
+  version?: string;
+  release?: string;
+  sha256?: string;
+  checksumType?: string;
+  size?: number;
+  location?: string;
+  sourcerpm?: string;
+  deps: Record<DepKind, string[]>;
+  files: string[];
+  line: number;
+}
+
+export class PrimaryParser implements XmlHandler {
+  readonly packages: RpmPackage[] = [];
+  /** Packages of other checksum types (sha1, sha512): listed so a lock can say why it cannot use them. */
+  readonly skippedChecksums = new Map<string, string>();
+  private readonly xml: XmlStream;
+  private readonly limits: PrimaryLimits;
+  private readonly strings = new Map<string, string>();
+  private cur: Draft | undefined;
+  /** Inside a dependency list (`ignored`: one not kept). */
+  private kind: DepKind | 'ignored' | undefined;
+  private inFormat = false;
+  private declared: number | undefined;
+  private count = 0;
+
+  constructor(
+    private readonly repo: string,
+    private readonly what: string,
+    limits: Partial<PrimaryLimits> = {},
+  ) {
+    this.limits = { ...DEFAULT_LIMITS, ...limits };
+    this.xml = new XmlStream(this, what);
+  }
+
+  write(chunk: string): void {
+    this.xml.write(chunk);
+  }
+
+  end(): RpmPackage[] {
+    this.xml.end();
+    if (this.declared !== undefined && this.declared !== this.count) {
+      throw new ReproError('FORMAT', `${this.what}: declares ${this.declared} packages but lists ${this.count}.`);
+    }
+    return this.packages;
+  }
+
+  open(name: string, attrs: Map<string, string>): boolean {
+    const cur = this.cur;
+    if (!cur) {
+      if (name === 'package') this.startPackage(attrs);
+      else if (name === 'metadata') {
+        const n = attrs.get('packages');
+        if (n !== undefined) this.declared = /^\d+$/.test(n) ? Number(n) : this.fail(`packages="${n}" is not a number`);
+      }
+      return false;
+    }
+    if (this.kind) {
+      if (name === 'rpm:entry') this.entry(cur, this.kind, attrs);
+      return false;
+    }
+    if (name === 'format') this.inFormat = true;
+    else if (name === 'version') {
+      const epoch = attrs.get('epoch') ?? '0';
+      const ver = attrs.get('ver');
+      const rel = attrs.get('rel');
+      if (!/^\d{1,10}$/.test(epoch) || Number(epoch) > 0xffffffff) this.fail(`epoch "${epoch}" is not a number`);
+      if (!ver || !isToken(ver) || ver.includes('-')) this.fail(`version "${ver ?? ''}" is empty or malformed`);
+      if (!rel || !isToken(rel) || rel.includes('-')) this.fail(`release "${rel ?? ''}" is empty or malformed`);
+      cur.epoch = Number(epoch);
+      cur.version = this.intern(ver);
+      cur.release = this.intern(rel);
+    } else if (name === 'checksum') {
+      cur.checksumType = attrs.get('type');
+      return true;
+    } else if (name === 'size') {
+      const v = attrs.get('package');
+      if (v === undefined || !/^\d{1,15}$/.test(v)) this.fail(`size package="${v ?? ''}" is not a number`);
+      cur.size = Number(v);
+    } else if (name === 'location') {
+      if (attrs.has('xml:base')) this.fail('location with xml:base (packages stored outside the repository) is not supported');
+      const href = attrs.get('href') ?? '';
+      if (!safeRelativePath.safeParse(href).success) this.fail(`location "${href.slice(0, 200)}" is not a safe relative path`);
+      cur.location = own(href);
+    } else if (this.inFormat && KIND_OF[name]) {
+      this.kind = KIND_OF[name];
+    } else if (this.inFormat && IGNORED_KINDS.has(name)) {
+      this.kind = 'ignored';
+    }
+    return TEXT_FIELDS.has(name);
+  }
+
+  close(name: string, text: string | undefined): void {
+    const cur = this.cur;
+    if (!cur) return;
+    if (this.kind) {
+      if (name !== 'rpm:entry') this.kind = undefined;
+      return;
+    }
+    switch (name) {
+      case 'package':
+        this.finishPackage(cur);
+        return;
+      case 'format':
+        this.inFormat = false;
+        return;
+      case 'name':
+        cur.name = text;
+        return;
+      case 'arch':
+        cur.arch = text;
+        return;
+      case 'checksum':
+        if (cur.checksumType === 'sha256') {
+          if (!text || !/^[0-9a-f]{64}$/.test(text)) this.fail(`checksum "${(text ?? '').slice(0, 80)}" is not a sha256 digest`);
+          cur.sha256 = own(text);
+        } else if (!cur.checksumType || !text) this.fail('checksum without type or value');
+        return;
+      case 'rpm:sourcerpm':
+        if (text) cur.sourcerpm = this.intern(text);
+        return;
+      case 'file':
+        if (this.inFormat && text !== undefined) {
+          if (!text.startsWith('/') || text.length > this.limits.maxName) this.fail(`file "${text.slice(0, 200)}" is not an absolute path of reasonable length`);
+          if (cur.files.length >= this.limits.maxEntries) this.limitHit('files');
+          cur.files.push(this.intern(text));
+        }
+        return;
+    }
+  }
+
+  private startPackage(attrs: Map<string, string>): void {
+    const type = attrs.get('type');
+    if (type !== 'rpm') this.fail(`package type "${type ?? ''}" is not rpm`);
+    if (++this.count > this.limits.maxPackages) {
+      throw new ReproError('LIMIT', `${this.what}: more than ${this.limits.maxPackages} packages; refusing the index.`);
+    }
+    const deps = {} as Record<DepKind, string[]>;
+    for (const k of DEP_KINDS) deps[k] = [];
+    this.cur = { deps, files: [], line: this.xml.line() };
+  }
+
+  private entry(cur: Draft, kind: DepKind | 'ignored', attrs: Map<string, string>): void {
+    if (kind === 'ignored') return;
+    const name = attrs.get('name');
+    if (!name || name.length > this.limits.maxName) this.fail(`${kind} entry without a name or with a name longer than ${this.limits.maxName}`);
+    const rich = name.startsWith('(');
+    if (!rich && !isToken(name)) this.fail(`${kind} entry "${name.slice(0, 200)}" contains white space`);
+    const flags = attrs.get('flags');
+    let dep: string;
+    if (flags === undefined) dep = name;
+    else {
+      const op = FLAGS[flags];
+      if (!op) this.fail(`${kind} entry ${name}: unknown flags "${flags}"`);
+      if (rich) this.fail(`${kind} entry ${name}: a rich dependency cannot carry a version`);
+      const ver = attrs.get('ver');
+      if (!ver || !isToken(ver)) this.fail(`${kind} entry ${name} ${op}: missing or malformed version`);
+      const epoch = attrs.get('epoch');
+      const rel = attrs.get('rel');
+      if ((epoch !== undefined && !/^\d{1,10}$/.test(epoch)) || (rel !== undefined && !isToken(rel))) this.fail(`${kind} entry ${name} ${op}: malformed epoch or release`);
+      dep = `${name} ${op} ${epoch && epoch !== '0' ? `${epoch}:` : ''}${ver}${rel ? `-${rel}` : ''}`;
+    }
+    const list = cur.deps[kind];
+    if (list.length >= this.limits.maxEntries) this.limitHit(kind);
+    list.push(this.intern(dep));
+  }
+
+  private finishPackage(cur: Draft): void {
+    this.cur = undefined;
+    const where = `${this.what}:${cur.line}`;
+    const missing = (['name', 'arch', 'version', 'size', 'location'] as const).filter((k) => cur[k] === undefined);
+    if (missing.length) throw new ReproError('FORMAT', `${where}: package ${cur.name ?? '(no name)'} has no ${missing.join(', ')}.`);
+    const name = cur.name!;
+    const arch = cur.arch!;
+    if (!isToken(name) || name.includes('/')) throw new ReproError('FORMAT', `${where}: package name "${name.slice(0, 200)}" is malformed.`);
+    if (!/^[A-Za-z0-9_]+$/.test(arch)) throw new ReproError('FORMAT', `${where}: package ${name} has a malformed arch "${arch.slice(0, 50)}".`);
+    if (arch === 'src' || arch === 'nosrc') return; // source packages are not installable
+    const evr = makeEvr(cur.epoch!, cur.version!, cur.release!);
+    if (!cur.sha256) {
+      this.skippedChecksums.set(`${name}-${evr}.${arch}`, cur.checksumType ?? 'none');
+    }
+    this.packages.push({
+      name: this.intern(name),
+      arch: this.intern(arch),
+      epoch: cur.epoch!,
+      version: cur.version!,
+      release: cur.release!,
+      evr: this.intern(evr),
+      repo: this.repo,
+      sha256: cur.sha256,
+      size: cur.size,
+      location: cur.location,
+      sourcerpm: cur.sourcerpm,
+      provides: cur.deps.provides,
+      requires: cur.deps.requires,
+      conflicts: cur.deps.conflicts,
+      obsoletes: cur.deps.obsoletes,
+      recommends: cur.deps.recommends,
+      supplements: cur.deps.supplements,
+      files: cur.files,
+    });
+  }
+
+  /**
+   * One copy per distinct string. Substrings of a large chunk keep the whole chunk alive in V8, so
+   * a new string is stored (`(' ' + s).slice(1)` copies into a string of its own length).
+   */
+  private intern(s: string): string {
+    let v = this.strings.get(s);
+    if (v === undefined) {
+      v = own(s);
+      this.strings.set(v, v);
+    }
+    return v;
+  }
+
+  private fail(msg: string): never {
+    throw new ReproError('FORMAT', `${this.what}:${this.xml.line()}: ${msg}.`);
+  }
+
+  private limitHit(kind: string): never {
+    throw new ReproError('LIMIT', `${this.what}:${this.xml.line()}: more than ${this.limits.maxEntries} ${kind} entries in one package; refusing the index.`);
+  }
+}
+
+/** A copy that does not keep the chunk it was sliced from alive (see intern). */
+function own(s: string): string {
+  return s.length >= 13 ? (' ' + s).slice(1) : s;
+}
+
+/** Non-empty and free of white space and control characters. */
+function isToken(s: string): boolean {
+  return s.length > 0 && !/[\s\x00-\x1f]/.test(s);
+}
+
+/** Parses a whole primary.xml held as one string or Buffer (tests, small repositories). */
+export function parsePrimary(data: string | Buffer, repo: string, what: string, limits?: Partial<PrimaryLimits>): RpmPackage[] {
+  const p = new PrimaryParser(repo, what, limits);
+  const s = typeof data === 'string' ? data : data.toString('utf8');
+  const step = 1 << 20;
+  for (let i = 0; i < s.length; i += step) p.write(s.slice(i, i + step));
+  return p.end();
+}
