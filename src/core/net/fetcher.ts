@@ -25,10 +25,23 @@ export class Fetcher {
     private readonly log: FetchLog = () => {},
   ) {}
 
-  /** A file whose authenticity comes from its own signature (InRelease, repomd.xml). Never cached. */
-  async fetchRoot(urls: string[], what: string, maxBytes = 64 * 1024 * 1024): Promise<{ data: Buffer; url: string }> {
+  /**
+   * A file whose authenticity comes from its own signature (InRelease, repomd.xml): fetched fresh,
+   * then kept in the cache under its digest. With `pinned` (the digest a lock recorded), a cached
+   * copy is used instead, so `lock --check` can re-resolve offline; the caller still verifies the
+   * signature either way.
+   */
+  async fetchRoot(urls: string[], what: string, maxBytes = 64 * 1024 * 1024, pinned?: string): Promise<{ data: Buffer; url: string }> {
+    if (pinned) {
+      const hit = await this.cache?.read(pinned);
+      if (hit) {
+        this.log({ kind: 'cache-hit', what, bytes: hit.length });
+        return { data: hit, url: urls[0] };
+      }
+    }
     const r = await this.http.get(urls, { what, maxBytes });
     this.log({ kind: 'fetch', what, url: r.url, bytes: r.data.length });
+    await this.cache?.write(sha256Hex(r.data), r.data);
     return r;
   }
 

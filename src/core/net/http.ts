@@ -85,7 +85,8 @@ export class Http {
           const data = await this.once(url, opts);
           return { data, url };
         } catch (e) {
-          const err = e instanceof AttemptError ? e : new AttemptError(describe(e), false);
+          // "No such host" is an authoritative DNS answer; EAI_AGAIN and the rest may pass.
+          const err = e instanceof AttemptError ? e : new AttemptError(describe(e), (e as { code?: string })?.code === 'ENOTFOUND' || (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND');
           attempts.push({ url, error: err.message });
           if (err.hashMismatch) mismatch = { url, ...err.hashMismatch };
           if (err.permanent) break;

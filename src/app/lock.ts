@@ -1,0 +1,28 @@
+/** The lock flow, without printing: spec → family → Lockfile. Used by the CLI and by tests. */
+import { loadDistro } from '../core/distros.js';
+import type { Lockfile } from '../core/lockfile/schema.js';
+import type { Spec } from '../core/spec.js';
+import { getFamily } from '../families/index.js';
+import { makeFetcher, type NetOptions } from './context.js';
+
+export interface LockRunOptions extends NetOptions {
+  now?: Date;
+  log?: (line: string) => void;
+  /** Source id → signed-root digest to reuse from the cache (lock --check). */
+  pinnedRoots?: Map<string, string>;
+}
+
+export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockfile> {
+  const { data, release } = await loadDistro(spec.distro);
+  const family = await getFamily(data.family);
+  const log = opts.log ?? (() => {});
+  const { fetcher, http } = makeFetcher(opts, (e) => {
+    if (e.kind === 'fetch') log(`fetched ${e.what} (${e.bytes} bytes)`);
+    else log(`cached  ${e.what}`);
+  });
+  try {
+    return await family.lock({ spec, distro: data, release, fetcher, now: opts.now ?? new Date(), log, pinnedRoots: opts.pinnedRoots });
+  } finally {
+    await http.close();
+  }
+}
