@@ -8,8 +8,10 @@ export async function getFamily(name: string): Promise<Family> {
   switch (name) {
     case 'apt':
       return (await import('./apt/index.js')).apt;
+    case 'apk':
+      return (await import('./apk/index.js')).apk;
     default:
-      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt).`);
+      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt, apk).`);
   }
 }
 

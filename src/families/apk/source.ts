@@ -1,0 +1,31 @@
+/**
+ * One apk repository: fetch its APKINDEX.tar.gz (mirror first, then the permanent URL), verify
+ * the RSA signature over the index member with the trusted keys (unless the spec marks the
+ * repository untrusted), and parse every package. The signature is the only root of trust: the
+ * index names package files by the checksum of their control section, which lock.ts then checks.
+ */
+import type { Fetcher } from '../../core/net/fetcher.js';
+import { parseApkIndex, type ApkPackageInfo } from './apkindex.js';
+import type { ApkSourcePlan } from './distro.js';
+import { readApkIndexFile, type ApkIndexFile } from './index-file.js';
+import { loadApkKeys, type ApkKeyring } from './keys.js';
+
+export const INDEX_FILE = 'APKINDEX.tar.gz';
+
+export interface LoadedApkSource {
+  plan: ApkSourcePlan;
+  index: ApkIndexFile;
+  packages: ApkPackageInfo[];
+  /** Where the index came from (the mirror when it answered). */
+  fetchedFrom: string;
+}
+
+export async function loadApkSource(plan: ApkSourcePlan, fetcher: Fetcher, keys: ApkKeyring): Promise<LoadedApkSource> {
+  const bases = plan.mirrorUrl ? [plan.mirrorUrl, plan.url] : [plan.url];
+  const what = `${plan.id}: ${INDEX_FILE}`;
+  const r = await fetcher.fetchRoot(bases.map((b) => b + INDEX_FILE), what);
+  const ring = plan.keys.length ? new Map([...keys, ...(await loadApkKeys(plan.keys))]) : keys;
+  const index = readApkIndexFile(r.data, `${r.url}`, ring, !plan.untrusted);
+  const packages = parseApkIndex(index.text, `${plan.id}: APKINDEX`);
+  return { plan, index, packages, fetchedFrom: r.url };
+}
