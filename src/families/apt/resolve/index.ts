@@ -1,0 +1,148 @@
+/**
+ * `apt-get install -s --no-install-recommends` reproduced: requests (rule 5), marking (rules 6–12),
+ * the problem resolver (13) and garbage collection (14), over the universe of rules 1–4.
+ * See README.md in this folder for the rules and the measured agreement with apt.
+ */
+import type { AptPackage } from '../packages.js';
+import { dropGarbage } from './autoremove.js';
+import { DepCache } from './depcache.js';
+import { brokenError } from './explain.js';
+import { markInstall } from './mark.js';
+import { ProblemResolver } from './problem-resolver.js';
+import { type AptRequest, resolveRequests } from './requests.js';
+import type { AptPin, Pkg, Ver } from './universe.js';
+import type { Dep } from './universe.js';
+import { ignorableProvider, ignorableTarget, satisfiedBy, satisfiedByProvide, universeFor } from './universe.js';
+
+export type { AptRequest } from './requests.js';
+export type { AptPin } from './universe.js';
+
+export interface AptResolveInput {
+  /** Every stanza of every Packages file, in apt's order: sources in the order given, each file top to bottom. */
+  available: AptPackage[];
+  /** The installed base (dpkg status stanzas, or defaultBase()). */
+  installed: AptPackage[];
+  /** Command-line order. */
+  requests: AptRequest[];
+  nativeArch: string;
+  foreignArchs?: string[];
+  /** Follow Recommends like apt-get install without --no-install-recommends. */
+  installRecommends?: boolean;
+  /** apt_preferences(5) pins. */
+  pins?: AptPin[];
+}
+
+export interface AptResolveResult {
+  /** Newly installed or upgraded packages, sorted by name, arch. */
+  install: AptPackage[];
+  /** Installed packages apt would remove. */
+  remove: AptPackage[];
+  /** What each request resolved to (virtual names replaced by their provider). */
+  requested: AptPackage[];
+  /** For each package in install: one satisfier (from install or installed) per satisfied group. */
+  edges: Map<AptPackage, AptPackage[]>;
+}
+
+export function resolveApt(input: AptResolveInput): AptResolveResult {
+  const u = universeFor(input.available, input.installed, {
+    nativeArch: input.nativeArch,
+    foreignArchs: input.foreignArchs ?? [],
+    pins: input.pins ?? [],
+  });
+  const c = new DepCache(u, input.installRecommends ?? false);
+  const requested = resolveRequests(c, input.requests);
+
+  // Phase 1: every request marked, without dependencies, and protected.
+  const later: Pkg[] = [];
+  for (const v of requested) {
+    const pkg = v.pkg;
+    c.setCandidate(v);
+    c.markProtected(pkg);
+    markInstall(c, pkg, false, 0, true);
+    if (c.instPolicyBroken(pkg)) later.push(pkg);
+  }
+  // Phase 2: their dependencies, in command-line order.
+  for (const pkg of later) {
+    if (!c.instPolicyBroken(pkg)) continue;
+    markInstall(c, pkg, true, 0, true);
+  }
+  const resolver = new ProblemResolver(
+    c,
+    requested.map((v) => v.pkg),
+  );
+  if (!resolver.resolve()) throw brokenError(c, requested);
+  dropGarbage(c);
+  return result(c, requested);
+}
+
+/** The stanza to report for a version: the caller's own installed stanza when it is the installed one. */
+function stanza(v: Ver): AptPackage {
+  return v.pkg.current === v ? (v.installedP ?? v.p) : v.p;
+}
+
+function result(c: DepCache, requested: Ver[]): AptResolveResult {
+  const install: Ver[] = [];
+  for (const p of c.touched) {
+    const v = c.inst(p);
+    if (c.isInstall(p) && v && v !== p.current) install.push(v);
+  }
+  install.sort((a, b) => cmp(a.pkg.name, b.pkg.name) || cmp(a.p.arch, b.p.arch));
+  const remove = c.installedPkgs.filter((p) => c.isDelete(p)).map((p) => stanza(p.current!));
+  const edges = new Map<AptPackage, AptPackage[]>();
+  for (const v of install) {
+    const out: AptPackage[] = [];
+    const deps = c.deps(v);
+    DepCache.groups(deps, (s, e) => {
+      const d = deps[s];
+      if (d.type !== 'PreDepends' && d.type !== 'Depends' && !(d.type === 'Recommends' && c.installRecommends)) return;
+      for (let k = s; k < e; k++) {
+        const w = satisfier(c, deps[k]);
+        if (w) {
+          if (!out.includes(stanza(w))) out.push(stanza(w));
+          return;
+        }
+      }
+    });
+    edges.set(v.p, out);
+  }
+  return {
+    install: install.map((v) => v.p),
+    remove,
+    requested: requested.map((v) => stanza(c.inst(v.pkg) ?? v)),
+    edges,
+  };
+}
+
+function satisfier(c: DepCache, d: Dep): Ver | undefined {
+  const t = d.target;
+  const tv = c.inst(t);
+  if (tv && !ignorableTarget(d, t) && satisfiedBy(d.rel, tv)) return tv;
+  for (const prv of t.provides) {
+    if (!ignorableProvider(d, prv) && c.inst(prv.ver.pkg) === prv.ver && satisfiedByProvide(d.rel, prv)) return prv.ver;
+  }
+  return undefined;
+}
+
+function cmp(a: string, b: string): number {
+  return a < b ? -1 : a > b ? 1 : 0;
+}
+
+/**
+ * The base the note's experiments assumed: apt's own closure of every Essential: yes or Priority:
+ * required package (native architecture, by candidate), requested in index order over an empty
+ * status.
+ */
+export function defaultBase(available: AptPackage[], nativeArch: string): AptPackage[] {
+  const u = universeFor(available, [], { nativeArch, foreignArchs: [], pins: [] });
+  const requests: AptRequest[] = [];
+  const seen = new Set<string>();
+  for (const p of available) {
+    if (p.arch !== nativeArch && p.arch !== 'all') continue;
+    if (seen.has(p.name)) continue;
+    seen.add(p.name);
+    const cand = u.find(p.name)?.candidate;
+    if (cand && (cand.p.essential || cand.p.priority?.toLowerCase() === 'required')) requests.push({ name: p.name });
+  }
+  return resolveApt({ available, installed: [], requests, nativeArch }).install;
+}
+

@@ -1,0 +1,343 @@
+/**
+ * The universe apt resolves in: packages (a name for one architecture), their versions, who provides
+ * what, the candidate policy (note rule 1), what satisfies a relation (rule 2), flags (rule 3) and
+ * package IDs (rule 4). Built once per (available, installed, options) and cached: the live tests
+ * resolve dozens of sets over the same 63,000-stanza index.
+ */
+import type { AptPackage, MultiArch } from '../packages.js';
+import { forEachRelationName } from '../packages.js';
+import type { Relation, RelOp } from '../relation.js';
+import { versionSatisfies } from '../relation.js';
+import { compareDebVersions } from '../version.js';
+
+export type DepType = 'PreDepends' | 'Depends' | 'Conflicts' | 'Breaks' | 'Recommends';
+
+/** A pin, as in apt_preferences(5): by package (name, glob or `*`) and version glob and/or source. */
+export interface AptPin {
+  package: string;
+  version?: string;
+  /** A repository id (AptPackage.source): `Pin: release n=<suite>` in the oracle tests. */
+  source?: string;
+  priority: number;
+}
+
+/** apt's Priority numbering: lower is more important; 0 when the field is missing. */
+const PRIORITY_RANK: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
+
+export class Pkg {
+  /** Highest version first. */
+  readonly versions: Ver[] = [];
+  /** Who provides this name, in apt's ProvidesList order: the last registered first. */
+  readonly provides: Prv[] = [];
+  current: Ver | undefined;
+  essential = false;
+  important = false;
+  /** The policy candidate (rule 1), before any resolution. */
+  candidate: Ver | undefined;
+  /** apt's package ID (rule 4); set by Universe.assignIds. */
+  id = -1;
+  constructor(
+    readonly index: number,
+    readonly key: string,
+    readonly name: string,
+    /** An architecture, or `any` for the `name:any` pseudo package. */
+    readonly arch: string,
+  ) {}
+}
+
+export class Ver {
+  /** Repository ids whose index carries this version (`installed` for the status file). */
+  readonly sources: string[] = [];
+  downloadable = false;
+  /** Pin priority. */
+  pin = 0;
+  /** The caller's installed stanza for this version, when it is installed. */
+  installedP: AptPackage | undefined;
+  readonly priorityRank: number;
+  deps: Dep[] | undefined;
+  constructor(
+    readonly id: number,
+    readonly pkg: Pkg,
+    /** The first stanza seen for this version: what ends up in the lock. */
+    readonly p: AptPackage,
+  ) {
+    const pr = p.priority?.toLowerCase();
+    this.priorityRank = pr === undefined ? 0 : (PRIORITY_RANK[pr] ?? 5);
+  }
+  get version(): string {
+    return this.p.version;
+  }
+  get multiArch(): MultiArch {
+    return this.p.multiArch;
+  }
+}
+
+export interface Prv {
+  ver: Ver;
+  /** The provided version, for versioned relations; undefined for an unversioned Provides. */
+  version: string | undefined;
+  /** Added by apt for Multi-Arch (`name:any`, other architectures), not written in the stanza. */
+  implicit: boolean;
+}
+
+export interface Dep {
+  parent: Ver;
+  type: DepType;
+  rel: Relation;
+  target: Pkg;
+  /** True when the next Dep is another alternative of the same or-group. */
+  orNext: boolean;
+}
+
+export function isNegative(d: Dep): boolean {
+  return d.type === 'Conflicts' || d.type === 'Breaks';
+}
+
+export function isCritical(d: Dep): boolean {
+  return d.type !== 'Recommends';
+}
+
+function globToRegExp(glob: string): RegExp {
+  return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
+}
+
+export interface UniverseOptions {
+  nativeArch: string;
+  foreignArchs: string[];
+  pins: AptPin[];
+}
+
+export class Universe {
+  readonly pkgs: Pkg[] = [];
+  private readonly byKey = new Map<string, Pkg>();
+  private versionCount = 0;
+  readonly native: string;
+  readonly archs: string[];
+
+  constructor(
+    readonly available: readonly AptPackage[],
+    readonly installed: readonly AptPackage[],
+    opts: UniverseOptions,
+  ) {
+    this.native = opts.nativeArch;
+    this.archs = [opts.nativeArch, ...opts.foreignArchs.filter((a) => a !== opts.nativeArch)];
+    const added: Ver[] = [];
+    for (const p of available) {
+      const v = this.addVersion(p, p.source);
+      if (v) added.push(v);
+    }
+    for (const p of installed) {
+      const v = this.addVersion(p, 'installed');
+      if (v) added.push(v);
+      const pkg = this.find(this.ownKey(p));
+      if (pkg) pkg.current = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
+    }
+    for (const v of added) this.registerProvides(v);
+    // apt prepends to its provides lists.
+    for (const pkg of this.pkgs) pkg.provides.reverse();
+    for (const pkg of this.pkgs) {
+      pkg.versions.sort((a, b) => compareDebVersions(b.version, a.version));
+      if (pkg.name === 'apt' && pkg.arch === this.native) pkg.essential = true;
+    }
+    this.applyPins(opts.pins);
+    for (const pkg of this.pkgs) pkg.candidate = this.policyCandidate(pkg);
+  }
+
+  /** The architecture a stanza's package lives under: `all` is native (apt does the same). */
+  archOf(p: AptPackage): string {
+    return p.arch === 'all' ? this.native : p.arch;
+  }
+
+  keyFor(name: string, arch: string): string {
+    return arch === this.native ? name : `${name}:${arch}`;
+  }
+
+  ownKey(p: AptPackage): string {
+    return this.keyFor(p.name, this.archOf(p));
+  }
+
+  /** The package a relation written in a stanza of architecture `arch` points at. */
+  targetKey(name: string, archQual: string | undefined, arch: string): string {
+    if (archQual === undefined) return this.keyFor(name, arch);
+    if (archQual === 'any') return `${name}:any`;
+    if (archQual === 'native') return name;
+    return this.keyFor(name, archQual);
+  }
+
+  find(key: string): Pkg | undefined {
+    return this.byKey.get(key);
+  }
+
+  /** The package for `key`, created empty when nothing mentioned it yet (a dependency target). */
+  get(key: string): Pkg {
+    let pkg = this.byKey.get(key);
+    if (!pkg) {
+      const colon = key.indexOf(':');
+      pkg = new Pkg(this.pkgs.length, key, colon < 0 ? key : key.slice(0, colon), colon < 0 ? this.native : key.slice(colon + 1));
+      this.pkgs.push(pkg);
+      this.byKey.set(key, pkg);
+      if (this.ids) pkg.id = this.ids.get(key) ?? this.nextId++;
+    }
+    return pkg;
+  }
+
+  private addVersion(p: AptPackage, source: string): Ver | undefined {
+    if (!this.archs.includes(this.archOf(p))) return undefined;
+    const pkg = this.get(this.ownKey(p));
+    if (p.essential) pkg.essential = true;
+    if (p.important || p.protected) pkg.important = true;
+    // The same version from several files is one version with several sources (apt merges them).
+    let v = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
+    const isNew = !v;
+    v ??= new Ver(this.versionCount++, pkg, p);
+    if (isNew) pkg.versions.push(v);
+    if (!v.sources.includes(source)) v.sources.push(source);
+    if (source !== 'installed') v.downloadable = true;
+    else v.installedP = p;
+    return isNew ? v : undefined;
+  }
+
+  private registerProvides(v: Ver): void {
+    const arch = this.archOf(v.p);
+    const add = (key: string, version: string | undefined, implicit: boolean) => this.get(key).provides.push({ ver: v, version, implicit });
+    for (const r of v.p.provides) {
+      add(this.targetKey(r.name, r.archQual, arch), r.version, false);
+      // A provider that is Multi-Arch: allowed also provides `name:any` (rule 2).
+      if (v.multiArch === 'allowed' && r.archQual === undefined) add(`${r.name}:any`, r.version, true);
+      // Multi-Arch: foreign providers satisfy the other architectures' relations too.
+      if (v.multiArch === 'foreign' && r.archQual === undefined) {
+        for (const a of this.archs) if (a !== arch) add(this.keyFor(r.name, a), r.version, false);
+      }
+    }
+    if (v.multiArch === 'allowed') add(`${v.pkg.name}:any`, v.version, true);
+    if (v.multiArch === 'foreign') for (const a of this.archs) if (a !== arch) add(this.keyFor(v.pkg.name, a), v.version, true);
+  }
+
+  private applyPins(pins: AptPin[]): void {
+    const generic = pins.filter((p) => p.package === '*' && p.version === undefined);
+    const specific = pins
+      .filter((p) => !(p.package === '*' && p.version === undefined))
+      .map((p) => ({ pin: p, name: globToRegExp(p.package), version: p.version === undefined ? undefined : globToRegExp(p.version) }));
+    const sourcePriority = (source: string): number => {
+      if (source === 'installed') return 100;
+      return generic.find((g) => g.source === source)?.priority ?? 500;
+    };
+    for (const pkg of this.pkgs) {
+      for (const v of pkg.versions) {
+        // A package-specific pin decides alone (the first that matches); otherwise the best source.
+        const s = specific.find((x) => x.name.test(pkg.name) && (!x.version || x.version.test(v.version)) && (x.pin.source === undefined || v.sources.includes(x.pin.source)));
+        v.pin = s ? s.pin.priority : Math.max(...v.sources.map(sourcePriority));
+      }
+    }
+  }
+
+  /**
+   * Rule 1: highest pin wins, ties to the higher version; never a version pinned at or below 0; never
+   * below the installed version unless the pin is at least 1000.
+   */
+  private policyCandidate(pkg: Pkg): Ver | undefined {
+    let best: Ver | undefined;
+    for (const v of pkg.versions) {
+      if (v.pin <= 0) continue;
+      if (pkg.current && v.pin < 1000 && compareDebVersions(v.version, pkg.current.version) < 0) continue;
+      if (best === undefined || v.pin > best.pin) best = v;
+    }
+    return best;
+  }
+
+  /** The dependencies of a version, in apt's order, with or-group links; built on first use. */
+  deps(v: Ver, withRecommends: boolean): Dep[] {
+    if (v.deps) return withRecommends ? v.deps : v.deps.filter((d) => d.type !== 'Recommends');
+    const arch = this.archOf(v.p);
+    const out: Dep[] = [];
+    const add = (type: DepType, groups: Relation[][]) => {
+      for (const g of groups) {
+        g.forEach((rel, i) => out.push({ parent: v, type, rel, target: this.get(this.targetKey(rel.name, rel.archQual, arch)), orNext: i < g.length - 1 }));
+      }
+    };
+    add('PreDepends', v.p.preDepends);
+    add('Depends', v.p.depends);
+    add('Conflicts', v.p.conflicts);
+    add('Breaks', v.p.breaks);
+    add('Recommends', v.p.recommends);
+    v.deps = out;
+    return withRecommends ? out : out.filter((d) => d.type !== 'Recommends');
+  }
+
+  /**
+   * Rule 4: apt numbers a package the first time it meets its name while reading the lists top to
+   * bottom (own name, relation names, provides, then `name:any` for Multi-Arch: allowed), then the
+   * status file. Only the last tie-break uses it, so it is computed on first need.
+   */
+  assignIds(): void {
+    if (this.ids) return;
+    let next = 0;
+    const seen = new Map<string, number>();
+    const visit = (key: string) => {
+      if (!seen.has(key)) seen.set(key, next++);
+    };
+    for (const list of [this.available, this.installed]) {
+      for (const p of list) {
+        const arch = this.archOf(p);
+        if (!this.archs.includes(arch)) continue;
+        visit(this.keyFor(p.name, arch));
+        forEachRelationName(p, (name, qual) => visit(this.targetKey(name, qual, arch)));
+        if (p.multiArch === 'allowed') visit(`${p.name}:any`);
+      }
+    }
+    this.nextId = next;
+    for (const pkg of this.pkgs) pkg.id = seen.get(pkg.key) ?? this.nextId++;
+    this.ids = seen;
+  }
+
+  private ids: Map<string, number> | undefined;
+  private nextId = 0;
+
+  /** Whether apt has heard of this name at all (else "Unable to locate package"). */
+  known(key: string): boolean {
+    const pkg = this.byKey.get(key);
+    if (pkg && (pkg.versions.length > 0 || pkg.provides.length > 0)) return true;
+    this.assignIds();
+    return this.ids!.has(key);
+  }
+
+  /** Every name with an installable version, for "did you mean". */
+  *names(): Iterable<string> {
+    for (const pkg of this.pkgs) if (pkg.versions.length > 0 || pkg.provides.length > 0) yield pkg.key;
+  }
+}
+
+/** Does version `v` satisfy the relation's version constraint? */
+export function satisfiedBy(rel: Relation, v: Ver): boolean {
+  return versionSatisfies(v.version, rel.op as RelOp | undefined, rel.version);
+}
+
+/** Does a Provides entry satisfy it? An unversioned Provides never satisfies a versioned relation. */
+export function satisfiedByProvide(rel: Relation, prv: Prv): boolean {
+  if (rel.op === undefined) return true;
+  if (prv.version === undefined) return false;
+  return versionSatisfies(prv.version, rel.op, rel.version);
+}
+
+/** Dependencies on one's own package (or its own Provides) never count as conflicts. */
+export function ignorableTarget(d: Dep, target: Pkg): boolean {
+  return isNegative(d) && target.name === d.parent.pkg.name && (target === d.parent.pkg || d.parent.multiArch === 'same');
+}
+
+export function ignorableProvider(d: Dep, prv: Prv): boolean {
+  return isNegative(d) && prv.ver.pkg === d.parent.pkg;
+}
+
+/** Universes are cached per (available, installed) arrays and options. */
+const cache = new WeakMap<readonly AptPackage[], WeakMap<readonly AptPackage[], Map<string, Universe>>>();
+
+export function universeFor(available: readonly AptPackage[], installed: readonly AptPackage[], opts: UniverseOptions): Universe {
+  let byInstalled = cache.get(available);
+  if (!byInstalled) cache.set(available, (byInstalled = new WeakMap()));
+  let byOpts = byInstalled.get(installed);
+  if (!byOpts) byInstalled.set(installed, (byOpts = new Map()));
+  const key = JSON.stringify(opts);
+  let u = byOpts.get(key);
+  if (!u) byOpts.set(key, (u = new Universe(available, installed, opts)));
+  return u;
+}

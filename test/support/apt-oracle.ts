@@ -1,0 +1,188 @@
+/**
+ * The oracle: real `apt-get install -s` over exactly the Packages texts and status we give it.
+ *
+ * apt reads only the lists its sources.list names, so each source becomes a `file:/repoN` entry
+ * (marked `trusted=yes`, no signature needed) whose list files we write straight into a private
+ * lists folder, with a small Release beside them so `Pin: release n=<suite>` works. Everything
+ * apt would otherwise take from the machine goes through one private APT_CONFIG file: the system's
+ * apt.conf.d, preferences and sources are never read, caches are disabled (a stale pkgcache.bin
+ * with an equal mtime would silently answer for another case), and nothing is locked.
+ */
+import { execFileSync, spawnSync } from 'node:child_process';
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+
+export interface OracleSource {
+  /** Suite (and codename) written in the Release: what `Pin: release n=…` matches. */
+  suite: string;
+  /** A Packages index; stanzas of every architecture may be mixed, they are split per list file. */
+  packages: string;
+}
+
+export interface OracleInput {
+  sources: (OracleSource | string)[];
+  /** dpkg status text; empty when omitted. */
+  status?: string;
+  /** Command-line arguments: `name`, `name:arch`, `name=version`. */
+  requests: string[];
+  nativeArch?: string;
+  foreignArchs?: string[];
+  installRecommends?: boolean;
+  /** apt_preferences(5) text. */
+  preferences?: string;
+}
+
+export interface OraclePkg {
+  name: string;
+  version: string;
+  arch: string;
+}
+
+export interface OracleResult {
+  /** apt's exit status: 0, or 100 when it refuses. */
+  exitCode: number;
+  install: OraclePkg[];
+  remove: OraclePkg[];
+  /** `E:` lines when apt refused. */
+  errors: string[];
+  /** Everything apt printed, for failure messages. */
+  output: string;
+}
+
+/** True when this machine can run the oracle (apt-get present). */
+export function aptAvailable(): boolean {
+  return spawnSync('apt-get', ['--version'], { stdio: 'ignore' }).status === 0;
+}
+
+/** A source's suite name: explicit, or `s<index>` for bare texts. */
+export function sourceSuite(s: OracleSource | string, i: number): string {
+  return typeof s === 'string' ? `s${i}` : s.suite;
+}
+
+function sourceText(s: OracleSource | string): string {
+  return typeof s === 'string' ? s : s.packages;
+}
+
+function stanzas(text: string): string[] {
+  return text
+    .split(/\n[ \t]*\n/)
+    .map((s) => s.trim())
+    .filter((s) => s !== '');
+}
+
+function fieldOf(stanza: string, name: string): string | undefined {
+  const m = new RegExp(`^${name}:[ \\t]*(.*)$`, 'mi').exec(stanza);
+  return m?.[1].trim();
+}
+
+/**
+ * The list files apt reads for one source, in the order apt reads them: the native architecture's
+ * (which also carries `Architecture: all`) then each foreign one. Resolver tests feed their
+ * `available` in this same order so package IDs agree.
+ */
+export function listTexts(text: string, nativeArch: string, foreignArchs: string[] = []): { arch: string; text: string }[] {
+  // A real index (single architecture, every stanza downloadable) is written as is: splitting 45 MB
+  // with regular expressions would cost seconds per oracle run.
+  if (foreignArchs.length === 0 && count(text, '\nFilename:') + (text.startsWith('Filename:') ? 1 : 0) === count(text, '\nPackage:') + (text.startsWith('Package:') ? 1 : 0)) {
+    return [{ arch: nativeArch, text }];
+  }
+  const out = [nativeArch, ...foreignArchs].map((arch) => ({ arch, parts: [] as string[] }));
+  for (const s of stanzas(text)) {
+    const a = fieldOf(s, 'Architecture');
+    const slot = out.find((o) => o.arch === (a === 'all' ? nativeArch : a));
+    // apt cannot download a stanza without Filename, so simulate needs one; the resolver ignores it.
+    if (slot) slot.parts.push(fieldOf(s, 'Filename') ? s : `${s}\nFilename: pool/${fieldOf(s, 'Package')}.deb\nSize: 1`);
+  }
+  return out.map((o) => ({ arch: o.arch, text: o.parts.map((p) => p + '\n').join('\n') }));
+}
+
+function count(text: string, needle: string): number {
+  let n = 0;
+  for (let i = text.indexOf(needle); i >= 0; i = text.indexOf(needle, i + needle.length)) n++;
+  return n;
+}
+
+function parseLine(rest: string, nativeArch: string): OraclePkg | undefined {
+  // "name[:arch] [oldver] (ver release [arch])" or "name[:arch] [ver]"
+  const m = /^(\S+)(?: \[([^\]]+)\])?(?: \((\S+) [^[]*\[([^\]]+)\]\))?/.exec(rest);
+  if (!m) return undefined;
+  const [name, qualifier] = m[1].split(':');
+  return { name, version: m[3] ?? m[2] ?? '', arch: m[4] ?? qualifier ?? nativeArch };
+}
+
+export function runAptOracle(input: OracleInput): OracleResult {
+  const native = input.nativeArch ?? 'amd64';
+  const foreign = input.foreignArchs ?? [];
+  const dir = mkdtempSync(join(tmpdir(), 'apt-oracle-'));
+  try {
+    for (const d of ['lists', 'etc/empty', 'cache/archives/partial', 'state', 'log']) mkdirSync(join(dir, d), { recursive: true });
+    const sourcesList: string[] = [];
+    input.sources.forEach((s, i) => {
+      const suite = sourceSuite(s, i);
+      const prefix = join(dir, 'lists', `_repo${i}_dists_${suite}_`);
+      for (const { arch, text } of listTexts(sourceText(s), native, foreign)) writeFileSync(`${prefix}main_binary-${arch}_Packages`, text);
+      writeFileSync(
+        `${prefix}Release`,
+        `Origin: repro\nLabel: repro\nSuite: ${suite}\nCodename: ${suite}\nArchitectures: ${[native, ...foreign].join(' ')}\nComponents: main\nDate: Sat, 01 Jan 2000 00:00:00 UTC\n`,
+      );
+      sourcesList.push(`deb [trusted=yes arch=${[native, ...foreign].join(',')}] file:/repo${i} ${suite} main`);
+    });
+    writeFileSync(join(dir, 'etc/sources.list'), sourcesList.join('\n') + '\n');
+    writeFileSync(join(dir, 'status'), input.status ?? '');
+    const prefs = join(dir, 'etc/preferences');
+    writeFileSync(prefs, input.preferences ?? '');
+    const conf = [
+      `Dir "${dir}/root/";`,
+      `Dir::State "${dir}/state/";`,
+      `Dir::State::status "${dir}/status";`,
+      `Dir::State::Lists "${dir}/lists/";`,
+      `Dir::Cache "${dir}/cache/";`,
+      `Dir::Cache::pkgcache "";`,
+      `Dir::Cache::srcpkgcache "";`,
+      `Dir::Etc "${dir}/etc/";`,
+      `Dir::Etc::SourceList "${dir}/etc/sources.list";`,
+      `Dir::Etc::SourceParts "${dir}/etc/empty/";`,
+      `Dir::Etc::Parts "${dir}/etc/empty/";`,
+      `Dir::Etc::Main "/dev/null";`,
+      `Dir::Etc::Preferences "${prefs}";`,
+      `Dir::Etc::PreferencesParts "${dir}/etc/empty/";`,
+      `Dir::Log "${dir}/log/";`,
+      `Debug::NoLocking "1";`,
+      `APT::Architecture "${native}";`,
+      `APT::Architectures { ${[native, ...foreign].map((a) => `"${a}";`).join(' ')} };`,
+      `APT::Install-Recommends "${input.installRecommends ? 1 : 0}";`,
+      `APT::Install-Suggests "0";`,
+      // Debian's own default (its apt.conf.d/01autoremove); the resolver follows the same rule.
+      `APT::AutoRemove::SuggestsImportant "false";`,
+      `quiet "1";`,
+    ];
+    writeFileSync(join(dir, 'apt.conf'), conf.join('\n') + '\n');
+    const r = spawnSync('apt-get', ['install', '-s', ...input.requests], {
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APT_CONFIG: join(dir, 'apt.conf'), LANG: 'C', LC_ALL: 'C' },
+      encoding: 'utf8',
+      maxBuffer: 64 << 20,
+    });
+    const output = `${r.stdout}${r.stderr}`;
+    const install: OraclePkg[] = [];
+    const remove: OraclePkg[] = [];
+    for (const line of r.stdout.split('\n')) {
+      if (line.startsWith('Inst ')) {
+        const p = parseLine(line.slice(5), native);
+        if (p) install.push(p);
+      } else if (line.startsWith('Remv ')) {
+        const p = parseLine(line.slice(5), native);
+        if (p) remove.push(p);
+      }
+    }
+    const errors = r.stderr.split('\n').filter((l) => l.startsWith('E: '));
+    return { exitCode: r.status ?? -1, install, remove, errors, output };
+  } finally {
+    rmSync(dir, { recursive: true, force: true });
+  }
+}
+
+/** apt's own version, for reports. */
+export function aptVersion(): string {
+  return execFileSync('apt-get', ['--version'], { encoding: 'utf8' }).split('\n')[0];
+}
