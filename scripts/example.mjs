@@ -2,7 +2,7 @@
 // port), runs `repro-get lock` on examples/debian-fixture/repro-get.yaml against it, prints the lock.
 import { createServer } from 'node:http';
 import { createReadStream, statSync } from 'node:fs';
-import { execFileSync } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join, normalize, resolve } from 'node:path';
@@ -24,9 +24,8 @@ const url = `http://127.0.0.1:${server.address().port}`;
 const out = join(mkdtempSync(join(tmpdir(), 'repro-get-example-')), 'repro-get.lock.yaml');
 const args = ['lock', '--spec', 'examples/debian-fixture/repro-get.yaml', '--mirror', `${url}/debian`, '--mirror', `debian-security=${url}/debian-security`, '--cache', join(out, '..', 'cache'), '-o', out];
 console.error(`$ repro-get ${args.join(' ')}`);
-try {
-  execFileSync(process.execPath, ['bin/repro-get', ...args], { stdio: 'inherit' });
-  process.stdout.write(readFileSync(out, 'utf8'));
-} finally {
-  server.close();
-}
+// Asynchronous child: the server answers from this same process while the lock runs.
+const code = await new Promise((r) => spawn(process.execPath, ['bin/repro-get', ...args], { stdio: 'inherit' }).on('exit', r));
+server.close();
+if (code !== 0) process.exit(code ?? 1);
+process.stdout.write(readFileSync(out, 'utf8'));
