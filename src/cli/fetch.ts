@@ -27,6 +27,6 @@ export function register(program: Command): void {
       progress: makeProgress({ quiet: flags.quiet, label: 'fetch' }),
       log: (l) => out.log(l),
     });
-    out.log(`wrote ${r.files} file(s), ${formatBytes(r.bytes)}, to ${r.outDir} (${r.downloaded} downloaded, ${r.cached} from the cache); check with: cd ${r.outDir} && sha256sum -c SHA256SUMS`);
+    out.log(`wrote ${r.files} file(s), ${formatBytes(r.bytes)}, to ${r.outDir}; check with: cd ${r.outDir} && sha256sum -c SHA256SUMS`);
   });
 }

@@ -10,10 +10,7 @@
  * error lists all that failed, with every URL tried and expected vs actual digest and size.
  */
 import { createHash } from 'node:crypto';
-import { createWriteStream } from 'node:fs';
-import { rm } from 'node:fs/promises';
-import { Transform } from 'node:stream';
-import { pipeline } from 'node:stream/promises';
+import { open, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
 import { Agent, request, type Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
@@ -181,14 +178,23 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
   progress.start({ files: missing.length, bytes: missing.reduce((s, a) => s + a.size, 0), cached });
   try {
     await Promise.all(
-      missing.map((a) =>
-        limit(async () => {
-          const r = await downloadOne(a, candidateUrls(a, opts.mirrors), opts.cache, ctx);
-          if ('failure' in r) failures.push(r.failure);
-          else (paths.set(a.sha256, r.path), (bytes += a.size));
-          progress.fileDone();
-        }),
-      ),
+      missing.map(async (a) => {
+        const r = await limit(() => downloadOne(a, candidateUrls(a, opts.mirrors), opts.cache, ctx));
+        if ('failure' in r) failures.push(r.failure);
+        else {
+          // Outside the pool slot: adopt() fsyncs, which is slow on some disks and need not hold
+          // up the next download.
+          try {
+            paths.set(a.sha256, await opts.cache.adopt(r.tmp, a.sha256));
+            bytes += a.size;
+          } catch (e) {
+            failures.push({ artifact: a, tried: [{ url: '(cache)', error: `verified, but cannot be stored in ${opts.cache.dir}: ${(e as Error).message}` }] });
+          } finally {
+            await rm(r.tmp, { force: true }); // a no-op once adopted
+          }
+        }
+        progress.fileDone();
+      }),
     );
   } finally {
     progress.stop();
@@ -210,9 +216,11 @@ interface Ctx {
   progress: ProgressSink;
 }
 
-async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx: Ctx): Promise<{ path: string } | { failure: Failure }> {
+/** Tries every URL until one gives exactly the artifact: resolves with that verified temporary file. */
+async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx: Ctx): Promise<{ tmp: string } | { failure: Failure }> {
   const failure: Failure = { artifact: a, tried: [] };
   const tmp = await cache.tempPath();
+  let verified = false;
   try {
     for (const url of urls) {
       for (let i = 0; i <= ctx.retries; i++) {
@@ -223,7 +231,8 @@ async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx
             got += n;
             ctx.progress.bytes(n);
           });
-          return { path: await cache.adopt(tmp, a.sha256) };
+          verified = true;
+          return { tmp };
         } catch (e) {
           ctx.progress.bytes(-got); // the next attempt starts from zero
           const err = e instanceof AttemptError ? e : new AttemptError(describe(e, ctx.timeoutMs), false);
@@ -235,8 +244,7 @@ async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx
     }
     return { failure };
   } finally {
-    // After adopt() the name is gone and this is a no-op; after a failure no partial file remains.
-    await rm(tmp, { force: true });
+    if (!verified) await rm(tmp, { force: true }); // no partial or wrong file stays in the cache
   }
 }
 
@@ -278,17 +286,32 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
       }
       const hash = createHash('sha256');
       let got = 0;
-      const check = new Transform({
-        transform(chunk: Buffer, _enc, cb) {
+      const fh = await open(tmp, 'w');
+      try {
+        // Chunks are written in batches of up to 1 MiB: most artifacts are then one writev, and
+        // the thread pool (which also runs the fsyncs) is not flooded with 64 KiB writes.
+        let batch: Buffer[] = [];
+        let batchBytes = 0;
+        const flush = async () => {
+          const { bytesWritten } = await fh.writev(batch);
+          if (bytesWritten !== batchBytes) throw new Error(`short write to ${tmp} (${bytesWritten} of ${batchBytes} bytes)`);
+          (batch = []), (batchBytes = 0);
+        };
+        for await (const chunk of res.body as AsyncIterable<Buffer>) {
           got += chunk.length;
-          // Abort as soon as the body is too long: a hostile server cannot fill the disk.
-          if (got > a.size) return cb(new AttemptError(`more than the expected ${a.size} bytes; transfer aborted`, true, { size: `more than ${a.size}` }));
+          // Abort as soon as the body is too long (leaving the loop destroys the connection):
+          // a hostile server cannot fill the disk.
+          if (got > a.size) throw new AttemptError(`more than the expected ${a.size} bytes; transfer aborted`, true, { size: `more than ${a.size}` });
           hash.update(chunk);
           onBytes(chunk.length);
-          cb(null, chunk);
-        },
-      });
-      await pipeline(res.body, check, createWriteStream(tmp));
+          batch.push(chunk);
+          batchBytes += chunk.length;
+          if (batchBytes >= 1 << 20 || batch.length >= 256) await flush();
+        }
+        if (batch.length) await flush();
+      } finally {
+        await fh.close();
+      }
       if (got < a.size) {
         // A short body is usually a dropped connection: worth a retry, then the next URL.
         if (Number.isFinite(announced) && got < announced) throw new AttemptError(`connection closed after ${got} of ${announced} bytes`, false);

@@ -114,8 +114,7 @@ function lineProgress(stream: NodeJS.WriteStream, label: string): ProgressSink {
       maybe();
     },
     stop() {
-      if (total.files && lastTenth < 10) line();
-      if (total.files) stream.write(`${label}: done in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
+      if (total.files) stream.write(`${label}: ${done}/${total.files} packages, ${formatBytes(Math.max(0, got))} in ${((Date.now() - started) / 1000).toFixed(1)} s\n`);
     },
   };
 }

@@ -4,7 +4,7 @@
  * locked versions added and nothing else changed; a tampered artifact must change nothing at all.
  * Skips (with the reason) when the root cannot be built, e.g. without network to the mirror.
  */
-import { spawnSync } from 'node:child_process';
+import { spawn, spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readdir, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
@@ -32,8 +32,9 @@ const PICKS = [
   'rg-webfetch=7.88.1-10+deb12u1', // from bookworm-updates
   'rg-tzdata=2025b-0+deb12u1',
 ];
-const CLI = fileURLToPath(new URL('../../../bin/repro-get', import.meta.url));
-const BUILT = fileURLToPath(new URL('../../../dist/cli.mjs', import.meta.url));
+// REPRO_GET_CLI: another build of the CLI to test (default: the one `npm run build` makes).
+const CLI = process.env.REPRO_GET_CLI ?? fileURLToPath(new URL('../../../bin/repro-get', import.meta.url));
+const BUILT = process.env.REPRO_GET_CLI ?? fileURLToPath(new URL('../../../dist/cli.mjs', import.meta.url));
 
 let base: ReturnType<typeof bookwormRoot>;
 let mirror: Mirror;
@@ -68,6 +69,18 @@ function dpkgState(root: string): Map<string, string> {
     const [k, ...rest] = l.trim().split(' ');
     return [k, rest.join(' ')];
   }));
+}
+
+/** The CLI as a child process; asynchronous, because the mirror it downloads from runs in this one. */
+function runCli(args: string[]): Promise<{ status: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    const child = spawn(process.execPath, [CLI, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d: Buffer) => (stdout += d));
+    child.stderr.on('data', (d: Buffer) => (stderr += d));
+    child.on('close', (status) => resolve({ status, stdout, stderr }));
+  });
 }
 
 const opts = (root: string, o: Partial<InstallRunOptions> = {}): InstallRunOptions => ({ root, cacheDir: join(work, 'cache'), machineArch: 'amd64', env: {}, retries: 0, backoffMs: 1, ...o });
@@ -136,13 +149,13 @@ describe('install --root into a debootstrapped bookworm', () => {
     const copy = await copyRoot(root);
     try {
       const before = dpkgState(copy.dir);
-      const dry = spawnSync(process.execPath, [CLI, 'install', '-f', lockPath, '--root', copy.dir, '--cache', join(work, 'cache-cli'), '--dry-run', '-q'], { encoding: 'utf8' });
+      const dry = await runCli(['install', '-f', lockPath, '--root', copy.dir, '--cache', join(work, 'cache-cli'), '--dry-run', '-q']);
       expect(dry.stderr).toBe('');
       expect(dry.status).toBe(0);
       expect(dry.stdout).toMatch(/^would install 11 package\(s\) into .* in 2 step\(s\)\nstep 1: librgcore1=1\.4\.2-3 .*\nstep 2: rg-coreutils=9\.1-1\n$/);
       expect(Object.fromEntries(dpkgState(copy.dir))).toEqual(Object.fromEntries(before));
 
-      const run = spawnSync(process.execPath, [CLI, 'install', '-f', lockPath, '--root', copy.dir, '--cache', join(work, 'cache-cli'), '-q'], { encoding: 'utf8' });
+      const run = await runCli(['install', '-f', lockPath, '--root', copy.dir, '--cache', join(work, 'cache-cli'), '-q']);
       expect(run.stderr).toBe('');
       expect(run.status).toBe(0);
       const after = dpkgState(copy.dir);
