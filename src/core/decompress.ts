@@ -3,7 +3,7 @@
  * without bound). Callers always hash the compressed bytes against signed metadata first: fzstd
  * does not check zstd frame checksums, and none of this is a substitute for the signed digest.
  */
-import { gunzipSync } from 'node:zlib';
+import { createGunzip, gunzipSync } from 'node:zlib';
 import xz from 'xz-decompress';
 import { Decompress as ZstdDecompress } from 'fzstd';
 import { ReproError } from './errors.js';
@@ -49,10 +49,14 @@ export async function decompress(data: Uint8Array, kind: Compression, what: stri
           if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(what, limit);
           throw e;
         }
-      case 'zst':
-        return zstd(data, limit, what);
-      case 'xz':
-        return await xzDecompress(data, limit, what);
+      case 'zst': {
+        const c = collect();
+        return c.done(zstd(data, limit, what, c.sink));
+      }
+      case 'xz': {
+        const c = collect();
+        return c.done(await xzDecompress(data, limit, what, c.sink));
+      }
     }
   } catch (e) {
     if (e instanceof ReproError) throw e;
@@ -60,22 +64,68 @@ export async function decompress(data: Uint8Array, kind: Compression, what: stri
   }
 }
 
-function zstd(data: Uint8Array, limit: number, what: string): Buffer {
+/**
+ * Like `decompress`, but hands the output to `sink` chunk by chunk instead of building one buffer:
+ * for indexes too large to hold twice in memory (an RPM primary.xml of 150 MB is parsed as it
+ * streams). Same limits and errors; returns the number of bytes produced.
+ */
+export async function decompressStream(data: Uint8Array, kind: Compression, what: string, sink: (chunk: Uint8Array) => void, limits: DecompressLimits = {}): Promise<number> {
+  const limit = limitFor(data.length, limits);
+  try {
+    switch (kind) {
+      case 'none':
+        if (data.length > limit) throw tooBig(what, limit);
+        sink(data);
+        return data.length;
+      case 'gz':
+        return await gunzipStream(data, limit, what, sink);
+      case 'zst':
+        return zstd(data, limit, what, sink);
+      case 'xz':
+        return await xzDecompress(data, limit, what, sink);
+    }
+  } catch (e) {
+    if (e instanceof ReproError) throw e;
+    throw new ReproError('FORMAT', `${what}: cannot decompress ${kind} data: ${(e as Error).message}`);
+  }
+}
+
+/** Collects a streamed output into one Buffer. */
+function collect(): { sink: (c: Uint8Array) => void; done: (total: number) => Buffer } {
   const chunks: Uint8Array[] = [];
+  return { sink: (c) => chunks.push(c), done: (total) => Buffer.concat(chunks, total) };
+}
+
+async function gunzipStream(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): Promise<number> {
+  const z = createGunzip();
+  z.end(data);
+  let total = 0;
+  for await (const chunk of z as AsyncIterable<Buffer>) {
+    total += chunk.length;
+    if (total > limit) {
+      z.destroy();
+      throw tooBig(what, limit);
+    }
+    sink(chunk);
+  }
+  return total;
+}
+
+function zstd(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): number {
   let total = 0;
   const d = new ZstdDecompress((chunk) => {
     total += chunk.length;
     if (total > limit) throw tooBig(what, limit);
-    chunks.push(chunk);
+    sink(chunk);
   });
   // Push in slices so the limit check runs before a bomb fills memory.
   const step = 1 << 16;
   for (let i = 0; i < data.length; i += step) d.push(data.subarray(i, Math.min(data.length, i + step)), i + step >= data.length);
   if (data.length === 0) d.push(new Uint8Array(0), true);
-  return Buffer.concat(chunks, total);
+  return total;
 }
 
-async function xzDecompress(data: Uint8Array, limit: number, what: string): Promise<Buffer> {
+async function xzDecompress(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): Promise<number> {
   const input = new ReadableStream<Uint8Array>({
     start(ctrl) {
       ctrl.enqueue(data);
@@ -83,7 +133,6 @@ async function xzDecompress(data: Uint8Array, limit: number, what: string): Prom
     },
   });
   const reader = new xz.XzReadableStream(input).getReader();
-  const chunks: Uint8Array[] = [];
   let total = 0;
   for (;;) {
     const { value, done } = await reader.read();
@@ -93,8 +142,7 @@ async function xzDecompress(data: Uint8Array, limit: number, what: string): Prom
       await reader.cancel().catch(() => {});
       throw tooBig(what, limit);
     }
-    chunks.push(value);
+    sink(value);
   }
-  return Buffer.concat(chunks, total);
+  return total;
 }
-
