@@ -37,11 +37,21 @@ export function world(...atoms: string[]): WorldEntry[] {
   });
 }
 
-/** A fresh universe of one real index, optionally with `base` (world entries) resolved and installed first. */
+const universes = new Map<string, Universe>();
+
+/**
+ * The universe of one real index, with `base` (world entries) resolved and marked installed first.
+ * Shared per (index, base): solving keeps its state outside the universe, so reuse is safe.
+ */
 export async function realUniverse(which: RealIndex, base: string[] = []): Promise<Universe> {
-  const u = new Universe();
-  for (const info of await realPackages(which)) u.add(info, 0, `alpine/${which}`);
-  if (base.length) for (const p of resolveApk(u, world(...base)).packages) p.installed = true;
+  const key = `${which}|${base.join(' ')}`;
+  let u = universes.get(key);
+  if (!u) {
+    u = new Universe();
+    for (const info of await realPackages(which)) u.add(info, 0, `alpine/${which}`);
+    if (base.length) for (const p of resolveApk(u, world(...base)).packages) p.installed = true;
+    universes.set(key, u);
+  }
   return u;
 }
 
