@@ -12,7 +12,7 @@
 import { createHash } from 'node:crypto';
 import { open, rm } from 'node:fs/promises';
 import pLimit from 'p-limit';
-import { Agent, request, type Dispatcher } from 'undici';
+import type { Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
 import type { LockedPackage } from '../lockfile/schema.js';
 import type { ContentCache } from './cache.js';
@@ -159,9 +159,12 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
 
   // Pass 2, the network. One connection per job to each host; undici reuses them (keep-alive).
   const timeoutMs = opts.timeoutMs ?? 30_000;
+  // Loaded only now: a warm-cache run (the common CI case) never pays for undici's start-up.
+  const { Agent, request } = await import('undici');
   const ownDispatcher = opts.dispatcher ? undefined : new Agent({ connections: jobs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
   const ctx: Ctx = {
     dispatcher: opts.dispatcher ?? ownDispatcher!,
+    request,
     timeoutMs,
     totalTimeoutMs: opts.totalTimeoutMs ?? 30 * 60_000,
     retries: opts.retries ?? 3,
@@ -206,6 +209,7 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
 
 interface Ctx {
   dispatcher: Dispatcher;
+  request: typeof import('undici').request;
   timeoutMs: number;
   totalTimeoutMs: number;
   retries: number;
@@ -257,7 +261,7 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
     for (let hops = 0; ; hops++) {
       if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
       ctx.onAttempt?.(url);
-      const res = await request(url, {
+      const res = await ctx.request(url, {
         dispatcher: ctx.dispatcher,
         method: 'GET',
         // identity: the digest is of the file, not of a transfer encoding of it
