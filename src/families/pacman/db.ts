@@ -1,0 +1,107 @@
+/**
+ * A sync database (`core.db`, `extra.db`): a gzip-, zstd- or xz-compressed (or plain) tar of one
+ * folder per package, `<name>-<version>/desc` (+ `depends` in old databases, `files` in .files
+ * databases, ignored). Returns the packages in byte-wise name order, the order libalpm keeps its
+ * package cache in and therefore the order providers are found in.
+ *
+ * The database is unsigned on Arch's servers, so it is hostile input: sizes are bounded, every
+ * name, version and file name is checked, and a package file name that could leave the folder it
+ * is written to refuses the whole database.
+ */
+import { ReproError } from '../../core/errors.js';
+import { decompress, type Compression } from '../../core/decompress.js';
+import { readTar } from './tar.js';
+import { emptyPackage, readDesc, type PacmanPackage } from './desc.js';
+
+/** Decompressed databases above this are refused (Arch's largest, extra.files, is far below). */
+export const MAX_DB_BYTES = 1 << 30;
+
+const NAME = /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/;
+const VERSION = /^[^\s/\\\0]+$/;
+/** A bare file name: what pacman downloads and what repro-get writes next to its `.sig`. */
+const FILENAME = /^(?!\.)[^\s/\\\0]+$/;
+const SHA256 = /^[0-9a-f]{64}$/;
+
+export function compressionOfBytes(b: Uint8Array): Compression {
+  if (b[0] === 0x1f && b[1] === 0x8b) return 'gz';
+  if (b[0] === 0x28 && b[1] === 0xb5 && b[2] === 0x2f && b[3] === 0xfd) return 'zst';
+  if (b[0] === 0xfd && b[1] === 0x37 && b[2] === 0x7a && b[3] === 0x58 && b[4] === 0x5a && b[5] === 0x00) return 'xz';
+  return 'none';
+}
+
+/** Byte-wise (strcmp) order of UTF-8 strings, i.e. code point order. */
+export function cmpBytes(a: string, b: string): number {
+  if (a === b) return 0;
+  // UTF-16 order equals code point order except for astral characters vs U+E000..U+FFFF.
+  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
+  return a < b ? -1 : 1;
+}
+
+export async function parseDb(raw: Uint8Array, repo: string, what: string): Promise<PacmanPackage[]> {
+  const kind = compressionOfBytes(raw);
+  const tar = await decompress(raw, kind, what, { maxOutput: MAX_DB_BYTES });
+  if (kind === 'none' && (tar.length < 512 || !tar.subarray(257, 262).equals(Buffer.from('ustar')))) {
+    throw new ReproError('FORMAT', `${what}: not a pacman database (neither gzip, zstd, xz nor tar)`);
+  }
+  return parseDbTar(tar, repo, what);
+}
+
+export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPackage[] {
+  const entries = new Map<string, { desc?: Buffer; depends?: Buffer }>();
+  for (const e of readTar(tar, what)) {
+    const parts = e.path.split('/');
+    if (e.path === '' || parts.some((p) => p === '' || p === '.' || p === '..') || parts.length > 2) {
+      throw new ReproError('FORMAT', `${what}: unexpected entry "${e.path.slice(0, 200)}" (a database holds only <name>-<version>/ folders)`);
+    }
+    const dir = parts[0];
+    const slot = entries.get(dir) ?? entries.set(dir, {}).get(dir)!;
+    if (parts.length === 1) {
+      if (e.type !== 'dir') throw new ReproError('FORMAT', `${what}: "${dir}" at the top level is not a folder`);
+      continue;
+    }
+    if (e.type !== 'file') continue;
+    if (parts[1] === 'desc' || parts[1] === 'depends') {
+      if (slot[parts[1]]) throw new ReproError('FORMAT', `${what}: ${e.path} appears twice`);
+      slot[parts[1]] = e.data;
+    }
+    // `files` (in .files databases) and anything newer: not needed to resolve.
+  }
+
+  const out: PacmanPackage[] = [];
+  const names = new Set<string>();
+  for (const [dir, slot] of entries) {
+    if (!slot.desc) {
+      if (!slot.depends) continue; // an empty folder: libalpm ignores it too
+      throw new ReproError('FORMAT', `${what}: ${dir}/ has a depends file but no desc`);
+    }
+    const pkg = emptyPackage(repo);
+    const seen = new Set<string>();
+    readDesc(slot.desc.toString('utf8'), `${what}:${dir}/desc`, pkg, seen);
+    if (slot.depends) readDesc(slot.depends.toString('utf8'), `${what}:${dir}/depends`, pkg, seen);
+    checkPackage(pkg, dir, what);
+    if (names.has(pkg.name)) throw new ReproError('FORMAT', `${what}: package ${pkg.name} appears twice`);
+    names.add(pkg.name);
+    out.push(pkg);
+  }
+  return out.sort((a, b) => cmpBytes(a.name, b.name));
+}
+
+function checkPackage(p: PacmanPackage, dir: string, what: string): void {
+  const at = `${what}:${dir}/desc`;
+  const bad = (msg: string): never => {
+    throw new ReproError('FORMAT', `${at}: ${msg}`);
+  };
+  if (!p.name) bad('no %NAME%');
+  if (!p.version) bad('no %VERSION%');
+  if (!NAME.test(p.name)) bad(`"${p.name.slice(0, 80)}" is not a valid package name`);
+  if (!VERSION.test(p.version)) bad(`"${p.version.slice(0, 80)}" is not a valid version`);
+  if (dir !== `${p.name}-${p.version}`) bad(`%NAME% ${p.name} and %VERSION% ${p.version} do not match the folder name ${dir}`);
+  if (!p.filename) bad('no %FILENAME%');
+  if (!FILENAME.test(p.filename) || p.filename === '..') {
+    throw new ReproError('FORMAT', `${at}: %FILENAME% "${p.filename.slice(0, 200)}" is not a plain file name; refusing the whole database`, {
+      hint: 'A file name with "/", "..", a leading "." or NUL could write outside the download folder. The repository is broken or hostile.',
+    });
+  }
+  if (p.sha256 !== undefined && !SHA256.test(p.sha256)) bad(`%SHA256SUM% "${p.sha256.slice(0, 80)}" is not a sha256 digest`);
+  if (p.arch && !/^[A-Za-z0-9_]+$/.test(p.arch)) bad(`%ARCH% "${p.arch.slice(0, 40)}" is not an architecture`);
+}
