@@ -10,8 +10,10 @@ export async function getFamily(name: string): Promise<Family> {
       return (await import('./apt/index.js')).apt;
     case 'apk':
       return (await import('./apk/index.js')).apk;
+    case 'dnf':
+      return (await import('./dnf/index.js')).dnf;
     default:
-      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt, apk).`);
+      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt, apk, dnf).`);
   }
 }
 

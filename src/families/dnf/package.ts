@@ -41,9 +41,3 @@ export function nevra(p: Pick<RpmPackage, 'name' | 'evr' | 'arch'>): string {
 export function makeEvr(epoch: number, version: string, release: string): string {
   return formatEvr({ epoch, version, release });
 }
-
-/** `bash-5.2.26-3.fc40.src.rpm` → `bash` (the name is everything before the last two `-`). */
-export function sourceName(sourcerpm: string): string | undefined {
-  const m = /^(.+)-[^-]+-[^-]+\.(?:no)?src\.rpm$/.exec(sourcerpm);
-  return m?.[1];
-}

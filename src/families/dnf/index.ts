@@ -1,0 +1,10 @@
+/** The dnf family adapter (Fedora, CentOS Stream, any RPM repository). */
+import type { Family } from '../family.js';
+import { lockDnf } from './lock.js';
+import { compareEvrTotal } from './version.js';
+
+export const dnf: Family = {
+  name: 'dnf',
+  compareVersions: compareEvrTotal,
+  lock: lockDnf,
+};

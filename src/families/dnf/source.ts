@@ -1,0 +1,121 @@
+/**
+ * One RPM repository: fetch repodata/repomd.xml (and, where the repository signs it, verify
+ * repomd.xml.asc), then the primary it names: the compressed file checked against repomd's checksum
+ * and size (and cached by it), decompressed and parsed as a stream, its content checked against the
+ * open-checksum — so a 150 MB primary is never held as text.
+ */
+import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { ReproError } from '../../core/errors.js';
+import { decompressStream, type Compression } from '../../core/decompress.js';
+import { sha256Hex } from '../../core/hash.js';
+import type { Fetcher } from '../../core/net/fetcher.js';
+import { Keyring, verifyDetached } from '../../core/trust/openpgp.js';
+import type { RepoPlan } from './distro.js';
+import type { RpmPackage } from './package.js';
+import { PrimaryParser } from './primary.js';
+import { parseRepomd, type Repomd } from './repomd.js';
+
+export interface LoadedRepo {
+  plan: RepoPlan;
+  repomd: Repomd;
+  metadata: { path: string; sha256: string; signedBy: string[]; date?: string };
+  indexes: { path: string; sha256: string; size: number }[];
+  packages: RpmPackage[];
+  /** NEVRA → checksum type, for packages listed without a sha256 checksum. */
+  skippedChecksums: Map<string, string>;
+}
+
+const REPOMD = 'repodata/repomd.xml';
+
+function bases(plan: RepoPlan): string[] {
+  return plan.mirror ? [plan.mirror, plan.url] : [plan.url];
+}
+
+export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinned?: string): Promise<LoadedRepo> {
+  const root = await fetcher.fetchRoot(bases(plan).map((b) => b + REPOMD), `${plan.id}: ${REPOMD}`, 4 * 1024 * 1024, pinned);
+  const signedBy = plan.signed ? await verifyRepomd(plan, fetcher, root.data, root.url, now) : [];
+  const repomd = parseRepomd(root.data.toString('utf8'), `${plan.id}: ${REPOMD}`);
+  const primary = repomd.files.get('primary');
+  if (!primary) {
+    throw new ReproError('FORMAT', `${plan.id}: ${REPOMD} lists no primary metadata with a sha256 checksum.`, {
+      hint: 'repro-get trusts only sha256 digests; recreate the repository with createrepo_c (its default is sha256).',
+    });
+  }
+  const what = `${plan.id}: ${primary.location}`;
+  const raw = await fetcher.fetchDigest(bases(plan).map((b) => b + primary.location), primary, what);
+  const parser = new PrimaryParser(plan.id, what);
+  await streamParse(raw.data, compressionOfPrimary(primary.location, what), what, parser, primary.open);
+  return {
+    plan,
+    repomd,
+    metadata: { path: REPOMD, sha256: sha256Hex(root.data), signedBy, date: repomd.date },
+    indexes: [{ path: primary.location, sha256: primary.sha256, size: primary.size }],
+    packages: parser.end(),
+    skippedChecksums: parser.skippedChecksums,
+  };
+}
+
+async function verifyRepomd(plan: RepoPlan, fetcher: Fetcher, data: Buffer, url: string, now: Date): Promise<string[]> {
+  let sig: Buffer;
+  try {
+    sig = (await fetcher.fetchRoot(bases(plan).map((b) => `${b}${REPOMD}.asc`), `${plan.id}: ${REPOMD}.asc`, 1 << 20)).data;
+  } catch (e) {
+    if (e instanceof ReproError && e.code === 'NETWORK') {
+      throw new ReproError('SIGNATURE', `${plan.id}: the repository has no signature for its metadata (${REPOMD}.asc could not be fetched).`, {
+        hint: 'If this repository is not signed and you trust its transport, mark it `untrusted: true` under repos:.',
+        cause: e,
+      });
+    }
+    throw e;
+  }
+  if (plan.keyrings.length === 0) {
+    throw new ReproError('SIGNATURE', `${plan.id}: ${REPOMD} is signed, but no key is trusted for it.`, { hint: 'Name the signing key under the repository\'s keyrings: (or --keyring).' });
+  }
+  const keyring = await Keyring.fromFiles(plan.keyrings);
+  return (await verifyDetached(data, sig, keyring, url, now)).signers;
+}
+
+function compressionOfPrimary(location: string, what: string): Compression {
+  const m = /\.(gz|xz|zst)$/.exec(location);
+  if (m) return m[1] as Compression;
+  if (location.endsWith('.xml')) return 'none';
+  throw new ReproError('FORMAT', `${what}: unsupported compression (gz, xz, zst or none are read).`);
+}
+
+/** Decompresses into the parser in ~1 MiB text pieces, hashing the content for the open-checksum. */
+async function streamParse(data: Buffer, kind: Compression, what: string, parser: PrimaryParser, open?: { sha256: string; size: number }): Promise<void> {
+  const hash = createHash('sha256');
+  const decoder = new StringDecoder('utf8');
+  let pending: string[] = [];
+  let pendingLen = 0;
+  const flush = () => {
+    if (pendingLen) parser.write(pending.length === 1 ? pending[0] : pending.join(''));
+    pending = [];
+    pendingLen = 0;
+  };
+  const total = await decompressStream(
+    data,
+    kind,
+    what,
+    (chunk) => {
+      hash.update(chunk);
+      const s = decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
+      pending.push(s);
+      pendingLen += s.length;
+      if (pendingLen >= 1 << 20) flush();
+    },
+    open ? { maxOutput: open.size } : {},
+  );
+  pending.push(decoder.end());
+  pendingLen += 1;
+  flush();
+  if (open) {
+    const actual = hash.digest('hex');
+    if (total !== open.size || actual !== open.sha256) {
+      throw new ReproError('HASH', `${what}: decompressed content does not match repomd.xml's open-checksum: expected ${open.sha256} (${open.size} bytes), got ${actual} (${total} bytes).`, {
+        detail: { file: what, expected: open.sha256, actual, expectedSize: open.size, actualSize: total },
+      });
+    }
+  }
+}
