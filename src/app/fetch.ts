@@ -58,7 +58,7 @@ export function checkArch(lock: Lockfile, file: string, machine = machineArch(lo
   throw new ReproError('ARCH', `${file} is for ${lock.architectures[0]}, but this machine is ${machine}.`, {
     hint: forFetch
       ? 'To download packages for another machine, add --any-arch.'
-      : `Install it on a ${lock.architectures[0]} machine (or image), or lock for ${machine} with \`repro-get lock --arch ${machine}\`.`,
+      : `Install it on ${lock.architectures[0]} (a machine or image of that architecture), or lock for ${machine} with \`repro-get lock --arch ${machine}\`.`,
   });
 }
 

@@ -93,7 +93,10 @@ function lineProgress(stream: NodeJS.WriteStream, label: string): ProgressSink {
   };
   const maybe = () => {
     const tenth = total.bytes ? Math.floor((10 * Math.max(0, got)) / total.bytes) : 10;
-    if (tenth > lastTenth || Date.now() - lastAt >= 2000) {
+    // A line per 10% step (at most two a second, so a quick download stays quiet), and one every
+    // 2 s regardless, so a CI log shows a slow download is alive.
+    const since = Date.now() - lastAt;
+    if ((tenth > lastTenth && since >= 500) || since >= 2000) {
       lastTenth = Math.max(lastTenth, tenth);
       line();
     }
