@@ -68,6 +68,7 @@ export async function installApt(plan: InstallPlan): Promise<InstallReport> {
   if (process.getuid?.() !== 0) {
     throw new ReproError('INSTALL', `installing needs root (dpkg${root === '/' ? '' : ' and chroot'}).`, { hint: 'Run as root (in a Dockerfile RUN step you are), or use --dry-run to see the plan.' });
   }
+  await addForeignArchitectures(root, todo, native, log);
   const staged = root === '/' ? undefined : await stage(root, files, todo);
   const guard = root === '/' ? undefined : await denyServiceStarts(root);
   try {
@@ -116,6 +117,22 @@ export function orderNodes(todo: LockedPackage[], controls: Map<LockedPackage, S
     preDepends: relTargets(p, 'Pre-Depends'),
     depends: [...relTargets(p, 'Depends'), ...p.depends.flatMap((d) => (d.includes(':') ? [d] : targets(p, d)))],
   }));
+}
+
+/**
+ * A lock for several architectures (`architectures: [amd64, arm64]`) installs foreign packages;
+ * dpkg refuses those until the architecture is added, as `dpkg --add-architecture` does for apt.
+ */
+async function addForeignArchitectures(root: string, todo: LockedPackage[], native: string, log: (l: string) => void): Promise<void> {
+  const wanted = [...new Set(todo.map((p) => p.arch).filter((a) => a !== native && a !== 'all'))].sort();
+  if (!wanted.length) return;
+  const dpkg = (...args: string[]) => run(root === '/' ? ['dpkg', ...args] : ['chroot', root, 'dpkg', ...args]);
+  const known = new Set((await dpkg('--print-foreign-architectures')).stdout.split(/\s+/).filter(Boolean));
+  for (const a of wanted.filter((x) => !known.has(x))) {
+    log(`dpkg --add-architecture ${a}`);
+    const r = await dpkg('--add-architecture', a);
+    if (r.code !== 0) throw new ReproError('INSTALL', `dpkg --add-architecture ${a} failed: ${r.output.trim()}`);
+  }
 }
 
 /** dpkg's view of the root: `name:arch` → version and status. */

@@ -11,7 +11,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it, type TestContext } from 'vitest';
-import { installLocked, type InstallRunOptions } from '../../../src/app/install.js';
+import { formatInstallPlan, installLocked, type InstallRunOptions } from '../../../src/app/install.js';
 import { ReproError } from '../../../src/core/errors.js';
 import type { Lockfile } from '../../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../../src/core/lockfile/write.js';
@@ -139,6 +139,28 @@ describe('install --root into a debootstrapped bookworm', () => {
       await expectNoLeftovers(copy.dir);
     } finally {
       mirror.clearFaults();
+      await copy.remove();
+    }
+  });
+
+  it('installs a foreign-architecture package of a multi-arch lock, adding the architecture', async (ctx) => {
+    const copy = await copyRoot(baseRoot(ctx));
+    try {
+      const before = dpkgState(copy.dir);
+      const native = fixtureLock(mirror.url, ['librgcore1', 'rg-perlish']);
+      const foreign = fixtureLock(mirror.url, ['librgcore1'], { arch: 'arm64' }).packages;
+      const multi: Lockfile = { ...native, architectures: ['amd64', 'arm64'], packages: [...native.packages, ...foreign] };
+      const path = join(work, 'multi.lock.yaml');
+      await writeFile(path, serializeLockfile(multi));
+      const r = await installLocked(path, opts(copy.dir));
+      expect(formatInstallPlan(r, 'amd64')).toContain('librgcore1:arm64=1.4.2-3');
+      const after = dpkgState(copy.dir);
+      const expected = new Map(before);
+      for (const p of multi.packages) expected.set(`${p.name}:${p.arch}`, `${p.version} ii`);
+      expect(Object.fromEntries(after)).toEqual(Object.fromEntries(expected));
+      expect(spawnSync('chroot', [copy.dir, 'dpkg', '--print-foreign-architectures'], { encoding: 'utf8' }).stdout.trim()).toBe('arm64');
+      await expectNoLeftovers(copy.dir);
+    } finally {
       await copy.remove();
     }
   });
