@@ -36,7 +36,8 @@ export function explainUnsatisfiable(e: UnsatisfiableError, u: Universe, request
   const missing = e.core.find((r): r is DepRule => r.kind === 'requires' && atoms(u.dep(r.dep, nevra(u.pkgs[r.pkg]))).every((a) => u.whatProvides(a).length === 0));
   if (missing) {
     const p = u.pkgs[missing.pkg];
-    const chain = (chainTo(`${p.name}\0${missing.dep}`) ?? [p.name]).map((n) => n.split('\0')[0]);
+    // The chain ends in the node standing for p's missing requirement; name it by the requirement.
+    const chain = chainTo(`${p.name}\0${missing.dep}`)?.slice(0, -1) ?? [p.name];
     const full = [...chain, missing.dep];
     return new ReproError('UNSATISFIABLE', `cannot install ${full[0]}: ${nevra(p)} requires ${missing.dep}, which no package in the repositories provides (${full.join(' → ')}).`, {
       hint: 'Add the repository that provides it (repos:), or lock another version of the package that pulls it in (name=version).',
