@@ -12,8 +12,10 @@ export async function getFamily(name: string): Promise<Family> {
       return (await import('./apk/index.js')).apk;
     case 'dnf':
       return (await import('./dnf/index.js')).dnf;
+    case 'pacman':
+      return (await import('./pacman/index.js')).pacman;
     default:
-      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt, apk, dnf).`);
+      throw new ReproError('USAGE', `the ${name} family is not available in this version of repro-get (available: apt, apk, dnf, pacman).`);
   }
 }
 
