@@ -49,7 +49,15 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
     installed = parseStatus(text, spec.installed);
     baseLabel = `installed:sha256:${sha256Hex(text)}`;
   } else {
-    installed = defaultBase(available, native);
+    try {
+      installed = defaultBase(available, native);
+    } catch (e) {
+      if (!(e instanceof ReproError)) throw e;
+      throw new ReproError(e.code, `the default base system (every Essential: yes / Priority: required package at the snapshot) cannot be installed from these suites: ${e.message}`, {
+        hint: 'Lock against your real base image instead: --installed /var/lib/dpkg/status (from that image), or add the suites that hold the base.',
+        detail: e.detail,
+      });
+    }
     baseLabel = 'default';
   }
   ctx.log(`resolving ${spec.packages.length} package(s) over ${available.length} available, ${installed.length} installed`);
