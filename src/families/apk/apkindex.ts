@@ -11,35 +11,74 @@
 import { ReproError } from '../../core/errors.js';
 import { parseDepList, type ApkDep } from './dependency.js';
 
-export interface ApkChecksum {
-  /** As written (`Q1…`), used for identity and `><` dependencies. */
-  raw: string;
-  algo: 'sha1' | 'sha256' | 'md5';
-  digest: Buffer;
+/** A package checksum as `C:` writes it; the digest is decoded only when a file is checked. */
+export class ApkChecksum {
+  constructor(
+    /** As written (`Q1…`), used for identity and `><` dependencies. */
+    readonly raw: string,
+    readonly algo: 'sha1' | 'sha256' | 'md5',
+  ) {}
+
+  get digest(): Buffer {
+    return this.algo === 'md5' ? Buffer.from(this.raw, 'hex') : Buffer.from(this.raw.slice(2), 'base64');
+  }
 }
 
-export interface ApkPackageInfo {
-  name: string;
-  version: string;
-  arch?: string;
-  checksum?: ApkChecksum;
-  size?: number;
-  installedSize?: number;
-  description?: string;
-  url?: string;
-  license?: string;
-  origin?: string;
-  maintainer?: string;
-  buildTime?: number;
-  commit?: string;
-  depends: ApkDep[];
-  provides: ApkDep[];
-  installIf: ApkDep[];
-  providerPriority: number;
-  replaces: ApkDep[];
-  replacesPriority?: number;
-  /** Line where the stanza starts, for messages. */
-  line: number;
+const NO_DEPS: ApkDep[] = Object.freeze([]) as unknown as ApkDep[];
+
+/**
+ * One package of an index. `depends`, `installIf` and `replaces` are kept as text and parsed on
+ * first use: a lock looks at a few hundred of an index's thousands of packages, and building every
+ * dependency object up front was most of the parse time. The text is checked when read (see
+ * DEP_LIST), so a malformed field is still reported at its file:line right away.
+ */
+export class ApkPackageInfo {
+  name = '';
+  version = '';
+  arch?: string = undefined;
+  checksum?: ApkChecksum = undefined;
+  size?: number = undefined;
+  installedSize?: number = undefined;
+  description?: string = undefined;
+  url?: string = undefined;
+  license?: string = undefined;
+  origin?: string = undefined;
+  maintainer?: string = undefined;
+  buildTime?: number = undefined;
+  commit?: string = undefined;
+  provides: ApkDep[] = [];
+  providerPriority = 0;
+  replacesPriority?: number = undefined;
+  private rawDepends = '';
+  private rawInstallIf = '';
+  private rawReplaces = '';
+  private parsed: { depends?: ApkDep[]; installIf?: ApkDep[]; replaces?: ApkDep[] } = {};
+
+  constructor(
+    /** File and line where the stanza starts, for messages. */
+    readonly file: string,
+    readonly line: number,
+  ) {}
+
+  get depends(): ApkDep[] {
+    return this.rawDepends ? (this.parsed.depends ??= parseDepList(this.rawDepends, `${this.file}:${this.line}: D:`)) : NO_DEPS;
+  }
+
+  get installIf(): ApkDep[] {
+    return this.rawInstallIf ? (this.parsed.installIf ??= parseDepList(this.rawInstallIf, `${this.file}:${this.line}: i:`)) : NO_DEPS;
+  }
+
+  get replaces(): ApkDep[] {
+    return this.rawReplaces ? (this.parsed.replaces ??= parseDepList(this.rawReplaces, `${this.file}:${this.line}: r:`)) : NO_DEPS;
+  }
+
+  /** Sets a dependency-list field after checking its syntax. */
+  setList(key: 'D' | 'i' | 'r', v: string, where: () => string): void {
+    if (!DEP_LIST.test(v)) parseDepList(v, where()); // throws the precise FORMAT error
+    if (key === 'D') this.rawDepends = v;
+    else if (key === 'i') this.rawInstallIf = v;
+    else this.rawReplaces = this.rawReplaces ? `${this.rawReplaces} ${v}` : v;
+  }
 }
 
 export interface IndexLimits {
@@ -50,16 +89,22 @@ export interface IndexLimits {
 
 const NAME = /^[A-Za-z0-9][A-Za-z0-9._+-]*$/;
 const VERSION_CHARS = /^[A-Za-z0-9._+~-]+$/;
+/** A whole dependency list, checked without allocating: the grammar of dependency.ts's atoms. */
+const OP = '(?:<=|>=|<~|>~|><|=~|[<>=~])';
+const ATOM = `!?[^\\s<>=~!@]+(?:@[^\\s<>=~!@]+)?(?:${OP}[^\\s<>=~]\\S*)?`;
+const DEP_LIST = new RegExp(`^ *(?:${ATOM} +)*(?:${ATOM})? *$`);
 const INSTALLED_DB_FIELDS = new Set(['F', 'M', 'R', 'Z', 'a', 's', 'f', 'r', 'q']);
 
+// Q1 + base64 of a 20-byte SHA-1 (28 characters), Q2 + base64 of a 32-byte SHA-256 (44), or an
+// old index's hex MD5.
+const Q1 = /^Q1[A-Za-z0-9+/]{27}=$/;
+const Q2 = /^Q2[A-Za-z0-9+/]{43}=$/;
+const MD5 = /^[0-9a-f]{32}$/;
+
 export function parseChecksum(raw: string): ApkChecksum | undefined {
-  const m = /^Q([12])([A-Za-z0-9+/]+={0,2})$/.exec(raw);
-  if (m) {
-    const digest = Buffer.from(m[2], 'base64');
-    const algo = m[1] === '1' ? 'sha1' : 'sha256';
-    return digest.length === (algo === 'sha1' ? 20 : 32) ? { raw, algo, digest } : undefined;
-  }
-  if (/^[0-9a-f]{32}$/.test(raw)) return { raw, algo: 'md5', digest: Buffer.from(raw, 'hex') }; // pre-2.0 indexes
+  if (Q1.test(raw)) return new ApkChecksum(raw, 'sha1');
+  if (Q2.test(raw)) return new ApkChecksum(raw, 'sha256');
+  if (MD5.test(raw)) return new ApkChecksum(raw, 'md5');
   return undefined;
 }
 
@@ -71,22 +116,21 @@ function int(v: string, where: () => string, field: string): number {
   return n;
 }
 
-function provideList(v: string, where: () => string): ApkDep[] {
-  const list = parseDepList(v, where);
-  for (const d of list) {
-    if (d.conflict || d.tag || (d.op && d.op !== '=')) throw new ReproError('FORMAT', `${where()}: provide "${v}" must be NAME or NAME=VERSION`);
-  }
-  return list;
-}
+/** `p:` is NAME or NAME=VERSION atoms only: checked in one pass, split without a regex per atom. */
+const PROVIDES = /^ *(?:[^\s<>=~!@]+(?:=[^\s<>=~]\S*)? +)*(?:[^\s<>=~!@]+(?:=[^\s<>=~]\S*)?)? *$/;
 
-function emptyPackage(line: number): ApkPackageInfo {
-  // One object shape for every package keeps the parser monomorphic (it runs over ~5,000 a lock).
-  return {
-    name: '', version: '', arch: undefined, checksum: undefined, size: undefined, installedSize: undefined,
-    description: undefined, url: undefined, license: undefined, origin: undefined, maintainer: undefined,
-    buildTime: undefined, commit: undefined, depends: [], provides: [], installIf: [], providerPriority: 0,
-    replaces: [], replacesPriority: undefined, line,
-  };
+function provideList(v: string, where: () => string): ApkDep[] {
+  if (!PROVIDES.test(v)) {
+    parseDepList(v, where()); // a malformed atom: the precise message
+    throw new ReproError('FORMAT', `${where()}: provide "${v}" must be NAME or NAME=VERSION`);
+  }
+  const out: ApkDep[] = [];
+  for (const a of v.split(' ')) {
+    if (!a) continue;
+    const eq = a.indexOf('=');
+    out.push(eq < 0 ? { name: a, conflict: false } : { name: a.slice(0, eq), op: '=', version: a.slice(eq + 1), conflict: false });
+  }
+  return out;
 }
 
 /** Parses the text; `file` names it in errors (file:line). */
@@ -98,7 +142,10 @@ export function parseApkIndex(text: string, file: string, opts: IndexLimits & { 
   if (nul >= 0) throw new ReproError('FORMAT', `${file}:${text.slice(0, nul).split('\n').length}: NUL byte in the index`);
   const out: ApkPackageInfo[] = [];
   let cur: ApkPackageInfo | undefined;
-  let seen = ''; // field letters of the current stanza
+  // Field letters seen in the current stanza, as bits (a string grown per line cost a copy per check).
+  let seenUpper = 0;
+  let seenLower = 0;
+  let fields = 0;
 
   const finish = (): void => {
     if (!cur) return;
@@ -109,7 +156,7 @@ export function parseApkIndex(text: string, file: string, opts: IndexLimits & { 
     if (out.length >= maxPackages) throw new ReproError('LIMIT', `${file}: more than ${maxPackages} packages`);
     out.push(cur);
     cur = undefined;
-    seen = '';
+    seenUpper = seenLower = fields = 0;
   };
 
   // One native split is much cheaper than walking the text in JS before the JIT warms up.
@@ -127,12 +174,17 @@ export function parseApkIndex(text: string, file: string, opts: IndexLimits & { 
       throw new ReproError('FORMAT', `${file}:${lineNo}: expected "X:value", got "${line.slice(0, 60)}"`);
     }
     const key = line[0];
-    cur ??= emptyPackage(lineNo);
-    if (seen.length >= maxFields) throw new ReproError('LIMIT', `${file}:${lineNo}: more than ${maxFields} fields in one package`);
-    if (seen.includes(key) && !(opts.installed && INSTALLED_DB_FIELDS.has(key))) {
+    cur ??= new ApkPackageInfo(file, lineNo);
+    if (++fields > maxFields) throw new ReproError('LIMIT', `${file}:${lineNo}: more than ${maxFields} fields in one package`);
+    const code = line.charCodeAt(0);
+    const upper = code >= 65 && code <= 90;
+    if (!upper && !(code >= 97 && code <= 122)) throw new ReproError('FORMAT', `${file}:${lineNo}: "${key}" is not a field letter`);
+    const bit = 1 << (code - (upper ? 65 : 97));
+    if ((upper ? seenUpper : seenLower) & bit && !(opts.installed && INSTALLED_DB_FIELDS.has(key))) {
       throw new ReproError('FORMAT', `${file}:${lineNo}: field ${key}: appears twice in one package`);
     }
-    seen += key;
+    if (upper) seenUpper |= bit;
+    else seenLower |= bit;
     setField(cur, key, line.slice(2), file, lineNo, opts.installed ?? false);
   }
   finish();
@@ -168,11 +220,11 @@ function setField(cur: ApkPackageInfo, key: string, v: string, file: string, lin
     case 'm': cur.maintainer = v; break;
     case 't': cur.buildTime = int(v, where, key); break;
     case 'c': cur.commit = v; break;
-    case 'D': cur.depends = parseDepList(v, where); break;
+    case 'D': cur.setList('D', v, where); break;
     case 'p': cur.provides = provideList(v, where); break;
-    case 'i': cur.installIf = parseDepList(v, where); break;
+    case 'i': cur.setList('i', v, where); break;
     case 'k': cur.providerPriority = int(v, where, key); break;
-    case 'r': cur.replaces = [...cur.replaces, ...parseDepList(v, where)]; break;
+    case 'r': cur.setList('r', v, where); break;
     case 'q': cur.replacesPriority = int(v, where, key); break;
     default:
       if (key >= 'A' && key <= 'Z' && !(installed && INSTALLED_DB_FIELDS.has(key))) {

@@ -20,7 +20,7 @@ export interface ApkDep {
 
 const MAX_ATOM = 1024;
 const OPS = new Set<string>(['=', '<', '>', '<=', '>=', '~', '<~', '>~', '><']);
-const ATOM = /^(!?)([^\s<>=~!@]+)(?:@([^\s<>=~!@]+))?(?:([<>=~]{1,2})(\S+))?$/;
+const ATOM = /^(!?)([^\s<>=~!@]+)(?:@([^\s<>=~!@]+))?(?:([<>=~]{1,2})([^\s<>=~]\S*))?$/;
 
 /** One atom; returns an error text (for the caller to place at file:line) when malformed. */
 export function parseDep(atom: string): ApkDep | string {

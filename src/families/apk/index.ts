@@ -1,10 +1,13 @@
 /** The apk family adapter (Alpine). */
 import type { Family } from '../family.js';
-import { compareApkVersions } from './version.js';
+import { apkDockerfile } from './dockerfile.js';
 import { lockApk } from './lock.js';
+import { compareApkVersions } from './version.js';
 
 export const apk: Family = {
   name: 'apk',
   compareVersions: compareApkVersions,
   lock: lockApk,
+  install: async (plan) => (await import('./install.js')).installApk(plan),
+  dockerfile: apkDockerfile,
 };

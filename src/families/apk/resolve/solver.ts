@@ -75,6 +75,8 @@ class Solver {
   private readonly unprovided: Name[] = [];
   private readonly doubleClaims: Solution['doubleClaims'] = [];
   private readonly picked: ApkPackage[] = [];
+  /** Names of discovered packages that depend on a name (apk's rdepends; only discovered ones matter). */
+  private readonly rdeps: Name[][] = [];
 
   constructor(private readonly u: Universe) {}
 
@@ -150,6 +152,11 @@ class Solver {
           if (!ps.seen) {
             ps.seen = true;
             ps.iifFailed = pkg.installIf.length === 0;
+            const self = this.nameOf(pkg.name);
+            for (const d of pkg.depends) {
+              const list = (this.rdeps[this.nameOf(d.name).id] ??= []);
+              if (list[list.length - 1] !== self) list.push(self);
+            }
           }
         }
         if (f.walk && f.di < pkg.depends.length) {
@@ -227,7 +234,7 @@ class Solver {
   }
 
   private reevaluateReverseDeps(name: Name): void {
-    for (const n0 of name.rdepends) {
+    for (const n0 of this.rdeps[name.id] ?? []) {
       const s = this.n(n0);
       if (!s.seen) continue;
       s.reevaluateDeps = true;
@@ -297,7 +304,7 @@ class Solver {
     s.hasIif = hasIif;
     s.noIif = noIif;
     this.queueUnresolved(name);
-    s.reverseDepsDone = name.rdepends.every((n0) => !this.n(n0).seen || this.n(n0).locked);
+    s.reverseDepsDone = (this.rdeps[name.id] ?? []).every((n0) => !this.n(n0).seen || this.n(n0).locked);
   }
 
   /** Rule 5: a name that can be settled at once, else the required one with the highest order id. */

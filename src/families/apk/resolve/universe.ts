@@ -1,19 +1,35 @@
 /**
  * What the solver works on, built once per lock: every package of every repository (in repository
  * order, then index order: that order is apk's last tie-break), the installed ones, and per name
- * its providers (the package of that name and every package listing it in `p:`) and the reverse
- * edges the solver propagates along (who depends on a name, whose `i:` mentions it).
+ * its providers (the package of that name and every package listing it in `p:`) and whose `i:`
+ * mentions it.
  */
-import type { ApkPackageInfo } from '../apkindex.js';
+import type { ApkChecksum, ApkPackageInfo } from '../apkindex.js';
+import type { ApkDep } from '../dependency.js';
 
-export interface ApkPackage extends ApkPackageInfo {
-  /** Position in the universe (stable, index order). */
-  id: number;
-  /** Index of the first repository holding it (apk prefers the lowest); -1: only installed. */
-  repo: number;
-  /** Source id of that repository. */
-  source: string;
-  installed: boolean;
+/** A package as the solver sees it: the index entry plus where it comes from and whether it is installed. */
+export class ApkPackage {
+  constructor(
+    readonly info: ApkPackageInfo,
+    /** Position in the universe (stable, index order). */
+    readonly id: number,
+    /** Index of the first repository holding it (apk prefers the lowest); -1: only installed. */
+    public repo: number,
+    /** Source id of that repository. */
+    public source: string,
+    public installed: boolean,
+  ) {}
+
+  get name(): string { return this.info.name; }
+  get version(): string { return this.info.version; }
+  get arch(): string | undefined { return this.info.arch; }
+  get checksum(): ApkChecksum | undefined { return this.info.checksum; }
+  get size(): number | undefined { return this.info.size; }
+  get providerPriority(): number { return this.info.providerPriority; }
+  get provides(): ApkDep[] { return this.info.provides; }
+  /** Parsed on first use (see ApkPackageInfo). */
+  get depends(): ApkDep[] { return this.info.depends; }
+  get installIf(): ApkDep[] { return this.info.installIf; }
 }
 
 export interface Provider {
@@ -26,8 +42,6 @@ export interface Name {
   id: number;
   name: string;
   providers: Provider[];
-  /** Names of packages that depend on this name. */
-  rdepends: Name[];
   /** Names of packages whose install_if mentions this name. */
   rinstallIf: Name[];
 }
@@ -39,7 +53,7 @@ export class Universe {
   name(n: string): Name {
     let v = this.names.get(n);
     if (!v) {
-      v = { id: this.names.size, name: n, providers: [], rdepends: [], rinstallIf: [] };
+      v = { id: this.names.size, name: n, providers: [], rinstallIf: [] };
       this.names.set(n, v);
     }
     return v;
@@ -56,18 +70,25 @@ export class Universe {
     );
     if (same) {
       if (installed) same.pkg.installed = true;
-      if (same.pkg.repo < 0 && repo >= 0) Object.assign(same.pkg, { repo, source, checksum: same.pkg.checksum ?? info.checksum, size: same.pkg.size ?? info.size });
+      if (same.pkg.repo < 0 && repo >= 0) {
+        // The installed copy of an available package: downloadable from that repository.
+        same.pkg.repo = repo;
+        same.pkg.source = source;
+      }
       return same.pkg;
     }
-    const pkg: ApkPackage = { ...info, id: this.packages.length, repo, source, installed };
+    const pkg = new ApkPackage(info, this.packages.length, repo, source, installed);
     this.packages.push(pkg);
     this.name(pkg.name).providers.push({ pkg, version: pkg.version });
     for (const p of pkg.provides) {
       if (p.name !== pkg.name) this.name(p.name).providers.push({ pkg, version: p.version ?? null });
     }
-    const self = this.name(pkg.name);
-    for (const d of pkg.depends) addOnce(this.name(d.name).rdepends, self);
-    for (const d of pkg.installIf) addOnce(this.name(d.name).rinstallIf, self);
+    // Reverse dependency edges are built by the solver for what it discovers; install_if edges
+    // are needed for discovery itself, and few packages have them.
+    if (pkg.installIf.length) {
+      const self = this.name(pkg.name);
+      for (const d of pkg.installIf) addOnce(this.name(d.name).rinstallIf, self);
+    }
     return pkg;
   }
 }

@@ -25,8 +25,8 @@ export interface SigningKey {
   algo: 'RSA' | 'RSA256';
 }
 
-export async function fixtureKey(name = TRUSTED_KEY, algo: SigningKey['algo'] = 'RSA'): Promise<SigningKey> {
-  const pem = await readFile(join(FIXTURE_KEYS, name.replace(/\.pub$/, '')));
+export async function fixtureKey(name = TRUSTED_KEY, algo: SigningKey['algo'] = 'RSA', dir = FIXTURE_KEYS): Promise<SigningKey> {
+  const pem = await readFile(join(dir, name.replace(/\.pub$/, '')));
   return { name, key: createPrivateKey(pem), algo };
 }
 
