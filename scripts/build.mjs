@@ -1,10 +1,16 @@
-// Bundles the CLI into dist/cli.mjs (dependencies stay in node_modules) and type-checks nothing:
-// `npm run typecheck` does that; esbuild only strips types, which keeps the build ~100 ms.
+// Bundles the CLI into dist/ (dependencies stay in node_modules). Code splitting keeps startup
+// cheap: src/cli/*.ts import each command's implementation with `await import()`, so `--help` or
+// `vercmp` never load openpgp, undici or zod. Type checks are `npm run typecheck`'s job.
 import { build } from 'esbuild';
+import { rmSync } from 'node:fs';
 
+rmSync('dist', { recursive: true, force: true });
 await build({
-  entryPoints: ['src/cli/main.ts'],
-  outfile: 'dist/cli.mjs',
+  entryPoints: { cli: 'src/cli/main.ts' },
+  outdir: 'dist',
+  outExtension: { '.js': '.mjs' },
+  chunkNames: 'chunks/[name]-[hash]',
+  splitting: true,
   bundle: true,
   platform: 'node',
   format: 'esm',
@@ -12,5 +18,4 @@ await build({
   packages: 'external',
   sourcemap: 'linked',
   logLevel: 'warning',
-  // Lazy family imports stay separate chunks? No: one file keeps `npx repro-get` simple.
 });

@@ -1,7 +1,7 @@
 /** `repro-get diff`: what changed between two locks, for people (text, Markdown) and machines (JSON). */
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
-import { diffLockfiles, diffRenderOptions, parseFailOn, readBoth, render, type Format } from '../app/diff/index.js';
+import type { Format } from '../app/diff/index.js';
 
 /** Exit status when --fail-on matched: distinct from errors (1) and usage (2). */
 export const EXIT_GATED = 3;
@@ -18,6 +18,7 @@ export function register(program: Command): void {
     .option('--fail-on <kinds>', 'exit 3 if any of these change kinds occur: added, removed, upgrade, downgrade, hash-change, new-source, removed-source, key-change, snapshot-change, requested-change')
     .action(async (oldArg: string | undefined, newArg: string | undefined, o: { git?: string; file?: string; format: string; failOn?: string }) => {
       if (!['text', 'markdown', 'json'].includes(o.format)) throw new ReproError('USAGE', `--format ${o.format}: expected text, markdown or json.`);
+      const { diffLockfiles, diffRenderOptions, parseFailOn, readBoth, render } = await import('../app/diff/index.js');
       const failOn = parseFailOn(o.failOn);
       let pair;
       if (o.git) {

@@ -1,7 +1,5 @@
 /** `repro-get fetch`: download and verify every artifact of a lock into a folder, with SHA256SUMS. */
 import type { Command } from 'commander';
-import { fetchLocked } from '../app/fetch.js';
-import { formatBytes, makeProgress } from '../core/net/progress.js';
 import { addArtifactOptions, artifactOptions, type ArtifactFlags } from './artifact-options.js';
 import { makeOut } from './output.js';
 
@@ -21,6 +19,9 @@ export function register(program: Command): void {
   addArtifactOptions(cmd);
   cmd.action(async (flags: FetchFlags) => {
     const out = makeOut(flags);
+    // Loaded on use: startup stays cheap for every other command (see scripts/build.mjs).
+    const { fetchLocked } = await import('../app/fetch.js');
+    const { formatBytes, makeProgress } = await import('../core/net/progress.js');
     const r = await fetchLocked(flags.file, flags.out, {
       ...artifactOptions(flags),
       anyArch: flags.anyArch || flags.archCheck === false,

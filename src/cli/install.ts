@@ -1,7 +1,5 @@
 /** `repro-get install`: verify every locked artifact, then install exactly those with the native tool. */
 import type { Command } from 'commander';
-import { formatInstallPlan, installLocked } from '../app/install.js';
-import { makeProgress } from '../core/net/progress.js';
 import { addArtifactOptions, artifactOptions, type ArtifactFlags } from './artifact-options.js';
 import { makeOut } from './output.js';
 
@@ -19,6 +17,8 @@ export function register(program: Command): void {
   addArtifactOptions(cmd);
   cmd.action(async (flags: InstallFlags) => {
     const out = makeOut(flags);
+    const { formatInstallPlan, installLocked } = await import('../app/install.js');
+    const { makeProgress } = await import('../core/net/progress.js');
     const r = await installLocked(flags.file, {
       ...artifactOptions(flags),
       root: flags.root,

@@ -3,11 +3,7 @@ import { existsSync } from 'node:fs';
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
-import { lockfileToJson, serializeLockfile, writeFileAtomic } from '../core/lockfile/write.js';
-import { normalizeSnapshot, parseMirror, parsePackageRequest, readSpec, type Spec } from '../core/spec.js';
-import { lock } from '../app/lock.js';
-import { checkLock } from '../app/check.js';
-import { render } from '../app/diff/index.js';
+import type { Spec } from '../core/spec.js';
 import { EXIT_GATED } from './diff.js';
 import { makeOut } from './output.js';
 import { collect, netOptions, addNetOptions, type NetFlags } from './common.js';
@@ -56,6 +52,8 @@ export function register(program: Command): void {
     const out = makeOut(flags);
     const spec = await specFromFlags(packages, flags);
     if (flags.check) {
+      const { checkLock } = await import('../app/check.js');
+      const { render } = await import('../app/diff/index.js');
       const target = flags.output ?? resolve(spec.dir, 'repro-get.lock.yaml');
       const r = await checkLock(spec, target, { ...netOptions(flags), log: (l) => out.log(l) });
       if (r.fresh) out.log(`${target} is up to date with the spec`);
@@ -66,6 +64,8 @@ export function register(program: Command): void {
       }
       return;
     }
+    const { lock } = await import('../app/lock.js');
+    const { lockfileToJson, serializeLockfile, writeFileAtomic } = await import('../core/lockfile/write.js');
     const lockfile = await lock(spec, { ...netOptions(flags), log: (l) => out.log(l) });
     const target = flags.output ?? (flags.json ? undefined : resolve(spec.dir, 'repro-get.lock.yaml'));
     if (target) await writeFileAtomic(target, serializeLockfile(lockfile));
@@ -76,6 +76,7 @@ export function register(program: Command): void {
 
 /** Spec file (if any) overlaid with flags: every spec field has a flag. */
 export async function specFromFlags(packages: string[], f: LockFlags): Promise<Spec> {
+  const { normalizeSnapshot, parseMirror, parsePackageRequest, readSpec } = await import('../core/spec.js');
   const file = f.spec ?? (existsSync('repro-get.yaml') ? 'repro-get.yaml' : undefined);
   let spec: Spec;
   if (file) spec = await readSpec(file);

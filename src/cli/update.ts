@@ -2,9 +2,6 @@
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
 import { ReproError } from '../core/errors.js';
-import { readSpec } from '../core/spec.js';
-import { render } from '../app/diff/index.js';
-import { update } from '../app/update.js';
 import { addNetOptions, netOptions, type NetFlags } from './common.js';
 import { makeOut } from './output.js';
 
@@ -23,6 +20,9 @@ export function register(program: Command): void {
   cmd.action(async (packages: string[], o: NetFlags & { spec: string; output?: string; snapshot?: string; format: string; dryRun?: boolean; quiet?: boolean }) => {
     if (!['text', 'markdown', 'json'].includes(o.format)) throw new ReproError('USAGE', `--format ${o.format}: expected text, markdown or json.`);
     const out = makeOut(o);
+    const { readSpec } = await import('../core/spec.js');
+    const { render } = await import('../app/diff/index.js');
+    const { update } = await import('../app/update.js');
     const spec = await readSpec(o.spec);
     const lockPath = o.output ?? resolve(spec.dir, 'repro-get.lock.yaml');
     const r = await update(spec, { ...netOptions(o), snapshot: o.snapshot, only: packages, lockPath, dryRun: o.dryRun, log: (l) => out.log(l) });

@@ -1,6 +1,5 @@
 /** `repro-get vercmp --family F A B`: prints -1, 0 or 1 like dpkg --compare-versions / vercmp. */
 import type { Command } from 'commander';
-import { versionComparator } from '../families/index.js';
 
 export function register(program: Command): void {
   program
@@ -10,6 +9,7 @@ export function register(program: Command): void {
     .argument('<a>', 'first version')
     .argument('<b>', 'second version')
     .action(async (a: string, b: string, opts: { family: string }) => {
+      const { versionComparator } = await import('../families/index.js');
       const cmp = await versionComparator(opts.family);
       const r = cmp(a, b);
       process.stdout.write(`${r < 0 ? -1 : r > 0 ? 1 : 0}\n`);

@@ -1,7 +1,6 @@
 /** `repro-get verify`: audit every locked hash against the signed metadata at the lock's snapshot. */
 import { resolve } from 'node:path';
 import type { Command } from 'commander';
-import { verifyLock } from '../app/verify.js';
 import { addNetOptions, collect, netOptions, type NetFlags } from './common.js';
 import { makeOut } from './output.js';
 
@@ -16,6 +15,7 @@ export function register(program: Command): void {
   addNetOptions(cmd);
   cmd.action(async (o: NetFlags & { file: string; keyring: string[]; json?: boolean; quiet?: boolean }) => {
     const out = makeOut(o);
+    const { verifyLock } = await import('../app/verify.js');
     const r = await verifyLock(o.file, { ...netOptions(o), keyrings: o.keyring.map((k) => resolve(k)), log: (l) => out.log(l) });
     if (o.json) out.result(JSON.stringify(r, null, 2));
     else {

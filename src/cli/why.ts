@@ -1,7 +1,5 @@
 /** `repro-get why PKG`: the shortest chains from requested packages to PKG (no network). */
 import type { Command } from 'commander';
-import { readLockfile } from '../core/lockfile/read.js';
-import { why } from '../app/why.js';
 
 export function register(program: Command): void {
   program
@@ -11,6 +9,8 @@ export function register(program: Command): void {
     .option('-f, --file <lock>', 'lockfile', 'repro-get.lock.yaml')
     .option('--json', 'machine-readable output')
     .action(async (pkg: string, o: { file: string; json?: boolean }) => {
+      const { readLockfile } = await import('../core/lockfile/read.js');
+      const { why } = await import('../app/why.js');
       const res = why(await readLockfile(o.file), pkg);
       if (o.json) {
         process.stdout.write(JSON.stringify(res, null, 2) + '\n');
