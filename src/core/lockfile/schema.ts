@@ -34,10 +34,11 @@ export const sourceSchema = z.object({
     .object({
       path: safeRelativePath.describe('the signed root file, e.g. dists/bookworm/InRelease'),
       sha256,
-      signedBy: z.array(fingerprint).describe('primary-key fingerprints whose signatures verified'),
+      signedBy: z.array(fingerprint).describe('keys whose signatures verified: OpenPGP primary-key fingerprints, or the sha256 of the DER public key for plain RSA keys (apk)'),
       date: isoTime.optional(),
       validUntil: isoTime.optional(),
       validUntilIgnored: z.boolean().optional().describe('true: the metadata had expired at lock time, accepted because it comes from a snapshot'),
+      retention: z.string().optional().describe('present when `url` is not a snapshot: the repository deletes superseded files, so the locked URLs stop working; says to keep the artifacts in your own store'),
     })
     .strict(),
   indexes: z.array(lockedFileSchema).describe('the hash-checked index files the packages were read from'),

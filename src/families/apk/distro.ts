@@ -18,6 +18,8 @@ export interface ApkDistro extends DistroData {
   knownRepositories?: string[];
   keys: string[];
   base: string;
+  /** What the lock says about how long the distro's mirrors keep files (they are not snapshots). */
+  retention?: string;
 }
 
 export interface ApkSourcePlan {
@@ -33,6 +35,8 @@ export interface ApkSourcePlan {
   untrusted: boolean;
   /** Keys trusted for this repository only. */
   keys: string[];
+  /** For the distro's own repositories: how long their files stay (see ApkDistro.retention). */
+  retention?: string;
 }
 
 /** Checks the fields a data file must have, so a broken one fails with its name, not a crash. */
@@ -90,6 +94,7 @@ export function planApkSources(d: ApkDistro, release: string | undefined, spec: 
       mirrorUrl: !own && mirror ? `${withSlash(mirror)}${branch}/${repo}/${arch}/` : undefined,
       untrusted: own?.untrusted ?? false,
       keys: own?.keyrings ?? [],
+      retention: own ? undefined : d.retention,
     });
   }
   for (const r of spec.repos) {

@@ -134,6 +134,7 @@ export async function lockApk(ctx: LockContext): Promise<Lockfile> {
         sha256: l.index.sha256,
         signedBy: l.index.signature.signedBy,
         date: l.index.date && iso(l.index.date),
+        retention: l.plan.retention,
       },
       indexes: [{ path: INDEX_FILE, sha256: l.index.sha256, size: l.index.size }],
     })),

@@ -14,6 +14,7 @@ describe('alpine distro data', () => {
     const d = readApkDistro(data);
     expect(release).toBe('3.20');
     expect((await getFamily(data.family)).name).toBe('apk');
+    expect(d.retention).toMatch(/^latest build only: .*keep the locked artifacts in your own store/);
     const plans = planApkSources(d, release, spec(), 'x86_64');
     expect(plans.map((p) => [p.id, p.url])).toEqual([
       ['alpine/v3.20/main', 'https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/'],
@@ -35,8 +36,8 @@ describe('alpine distro data', () => {
       ],
     }), 'x86_64');
     expect(plans).toEqual([
-      { id: 'alpine/v3.20/main', index: 0, url: 'https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/', mirrorUrl: 'http://mirror.example/alpine/v3.20/main/x86_64/', untrusted: false, keys: [] },
-      { id: 'community', index: 1, url: 'https://store.example/alpine/v3.20/community/x86_64/', mirrorUrl: undefined, untrusted: false, keys: [] },
+      { id: 'alpine/v3.20/main', index: 0, url: 'https://dl-cdn.alpinelinux.org/alpine/v3.20/main/x86_64/', mirrorUrl: 'http://mirror.example/alpine/v3.20/main/x86_64/', untrusted: false, keys: [], retention: d.retention },
+      { id: 'community', index: 1, url: 'https://store.example/alpine/v3.20/community/x86_64/', mirrorUrl: undefined, untrusted: false, keys: [], retention: undefined },
       { id: 'mine', index: 2, url: 'https://store.example/mine/x86_64/', untrusted: true, keys: ['/k.rsa.pub'] },
     ]);
   });

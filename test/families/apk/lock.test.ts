@@ -109,7 +109,7 @@ describe('apk lock', () => {
     const idx = await readFile(join(tree.root, 'alpine/v3.20/main/x86_64/APKINDEX.tar.gz'));
     expect(l.sources[0]).toMatchObject({
       url: `${mirror.url}/alpine/v3.20/main/x86_64/`,
-      metadata: { path: 'APKINDEX.tar.gz', sha256: sha256(idx), date: '2023-11-14T22:13:20Z' },
+      metadata: { path: 'APKINDEX.tar.gz', sha256: sha256(idx), date: '2023-11-14T22:13:20Z', retention: 'latest build only: keep the locked artifacts in your own store' },
       indexes: [{ path: 'APKINDEX.tar.gz', sha256: sha256(idx), size: idx.length }],
     });
     expect(l.sources[0].metadata.signedBy).toHaveLength(1);
@@ -200,6 +200,7 @@ describe('apk lock', () => {
     const l = await lock(['homemade'], { repos: [{ id: 'custom', url: `${mirror.url}/custom`, untrusted: true, keyrings: [] }] });
     expect(l.packages).toMatchObject([{ name: 'homemade', version: '0.2-r0', source: 'custom', url: `${mirror.url}/custom/x86_64/homemade-0.2-r0.apk` }]);
     expect(l.sources[2]).toMatchObject({ id: 'custom', metadata: { signedBy: [] } });
+    expect(l.sources[2].metadata.retention).toBeUndefined(); // the user's own repository
   });
 
   it('verifies a package without datahash by its signature over control and data', async () => {

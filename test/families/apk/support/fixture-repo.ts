@@ -89,6 +89,7 @@ export async function buildFixtureTree(): Promise<FixtureTree> {
       knownRepositories: ['main', 'community', 'badsig', 'unsigned', 'tampered'],
       keys: [join(FIXTURE_KEYS, TRUSTED_KEY)],
       base: 'alpine-base',
+      retention: 'latest build only: keep the locked artifacts in your own store',
     }),
   };
 }
