@@ -34,7 +34,7 @@ export const sourceSchema = z.object({
     .object({
       path: safeRelativePath.describe('the signed root file, e.g. dists/bookworm/InRelease'),
       sha256,
-      signedBy: z.array(fingerprint).describe('keys whose signatures verified: OpenPGP primary-key fingerprints, or the sha256 of the DER public key for plain RSA keys (apk)'),
+      signedBy: z.array(fingerprint).describe('keys whose signatures verified: OpenPGP primary-key fingerprints, or the sha256 of the DER public key for plain RSA keys'),
       date: isoTime.optional(),
       validUntil: isoTime.optional(),
       validUntilIgnored: z.boolean().optional().describe('true: the metadata had expired at lock time, accepted because it comes from a snapshot'),
