@@ -8,10 +8,13 @@
  * that is not a safe relative path or that points elsewhere (`xml:base`), an unknown comparison
  * flag, names with white space, a package count that disagrees with `<metadata packages=…>`.
  */
+import { createHash } from 'node:crypto';
+import { StringDecoder } from 'node:string_decoder';
+import { decompressStream, type Compression } from '../../core/decompress.js';
 import { ReproError } from '../../core/errors.js';
 import { safeRelativePath } from '../../core/lockfile/schema.js';
 import { DEP_KINDS, makeEvr, type DepKind, type RpmPackage } from './package.js';
-import { XmlStream, type XmlHandler } from './xml-stream.js';
+import { XmlStream, type Attrs, type XmlHandler } from './xml-stream.js';
 
 export interface PrimaryLimits {
   maxPackages: number;
@@ -80,7 +83,7 @@ export class PrimaryParser implements XmlHandler {
     return this.packages;
   }
 
-  open(name: string, attrs: Map<string, string>): boolean {
+  open(name: string, attrs: Attrs): boolean {
     const cur = this.cur;
     if (!cur) {
       if (name === 'package') this.startPackage(attrs);
@@ -164,7 +167,7 @@ export class PrimaryParser implements XmlHandler {
     }
   }
 
-  private startPackage(attrs: Map<string, string>): void {
+  private startPackage(attrs: Attrs): void {
     const type = attrs.get('type');
     if (type !== 'rpm') this.fail(`package type "${type ?? ''}" is not rpm`);
     if (++this.count > this.limits.maxPackages) {
@@ -175,7 +178,7 @@ export class PrimaryParser implements XmlHandler {
     this.cur = { deps, files: [], line: this.xml.line() };
   }
 
-  private entry(cur: Draft, kind: DepKind | 'ignored', attrs: Map<string, string>): void {
+  private entry(cur: Draft, kind: DepKind | 'ignored', attrs: Attrs): void {
     if (kind === 'ignored') return;
     const name = attrs.get('name');
     if (!name || name.length > this.limits.maxName) this.fail(`${kind} entry without a name or with a name longer than ${this.limits.maxName}`);
@@ -265,7 +268,12 @@ function own(s: string): string {
 
 /** Non-empty and free of white space and control characters. */
 function isToken(s: string): boolean {
-  return s.length > 0 && !/[\s\x00-\x1f]/.test(s);
+  if (s.length === 0) return false;
+  for (let i = 0; i < s.length; i++) {
+    const c = s.charCodeAt(i);
+    if (c <= 0x20 || c === 0x85 || c === 0xa0 || (c >= 0x2000 && (c <= 0x200a || c === 0x2028 || c === 0x2029 || c === 0x3000))) return false;
+  }
+  return true;
 }
 
 /** Parses a whole primary.xml held as one string or Buffer (tests, small repositories). */
@@ -275,4 +283,53 @@ export function parsePrimary(data: string | Buffer, repo: string, what: string, 
   const step = 1 << 20;
   for (let i = 0; i < s.length; i += step) p.write(s.slice(i, i + step));
   return p.end();
+}
+
+/**
+ * A compressed primary.xml → packages, as one stream: decompressed in chunks, decoded and parsed in
+ * ~1 MiB text pieces, hashed for the open-checksum on the way — a 150 MB primary is never held as
+ * text. A content that does not match `open` is refused (HASH) after the parse.
+ */
+export async function readPrimary(
+  data: Uint8Array,
+  kind: Compression,
+  repo: string,
+  what: string,
+  open?: { sha256: string; size: number },
+  limits?: Partial<PrimaryLimits>,
+): Promise<{ packages: RpmPackage[]; skippedChecksums: Map<string, string> }> {
+  const parser = new PrimaryParser(repo, what, limits);
+  const hash = createHash('sha256');
+  const decoder = new StringDecoder('utf8');
+  // Bytes are batched before decoding: one decode and one string per MiB, not per zlib chunk.
+  let pending: Uint8Array[] = [];
+  let pendingLen = 0;
+  const flush = () => {
+    if (pendingLen) parser.write(decoder.write(pending.length === 1 ? Buffer.from(pending[0]) : Buffer.concat(pending, pendingLen)));
+    pending = [];
+    pendingLen = 0;
+  };
+  const total = await decompressStream(
+    data,
+    kind,
+    what,
+    (chunk) => {
+      hash.update(chunk);
+      pending.push(chunk);
+      pendingLen += chunk.length;
+      if (pendingLen >= 1 << 20) flush();
+    },
+    open ? { maxOutput: open.size } : {},
+  );
+  flush();
+  parser.write(decoder.end());
+  if (open) {
+    const actual = hash.digest('hex');
+    if (total !== open.size || actual !== open.sha256) {
+      throw new ReproError('HASH', `${what}: decompressed content does not match repomd.xml's open-checksum: expected ${open.sha256} (${open.size} bytes), got ${actual} (${total} bytes).`, {
+        detail: { file: what, expected: open.sha256, actual, expectedSize: open.size, actualSize: total },
+      });
+    }
+  }
+  return { packages: parser.end(), skippedChecksums: parser.skippedChecksums };
 }

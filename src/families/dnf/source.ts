@@ -1,19 +1,17 @@
 /**
  * One RPM repository: fetch repodata/repomd.xml (and, where the repository signs it, verify
  * repomd.xml.asc), then the primary it names: the compressed file checked against repomd's checksum
- * and size (and cached by it), decompressed and parsed as a stream, its content checked against the
- * open-checksum — so a 150 MB primary is never held as text.
+ * and size (and cached by it), then decompressed, parsed and checked against the open-checksum as
+ * one stream (primary.ts).
  */
-import { createHash } from 'node:crypto';
-import { StringDecoder } from 'node:string_decoder';
 import { ReproError } from '../../core/errors.js';
-import { decompressStream, type Compression } from '../../core/decompress.js';
+import type { Compression } from '../../core/decompress.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
 import { Keyring, verifyDetached } from '../../core/trust/openpgp.js';
 import type { RepoPlan } from './distro.js';
 import type { RpmPackage } from './package.js';
-import { PrimaryParser } from './primary.js';
+import { readPrimary } from './primary.js';
 import { parseRepomd, type Repomd } from './repomd.js';
 
 export interface LoadedRepo {
@@ -44,15 +42,14 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinn
   }
   const what = `${plan.id}: ${primary.location}`;
   const raw = await fetcher.fetchDigest(bases(plan).map((b) => b + primary.location), primary, what);
-  const parser = new PrimaryParser(plan.id, what);
-  await streamParse(raw.data, compressionOfPrimary(primary.location, what), what, parser, primary.open);
+  const parsed = await readPrimary(raw.data, compressionOfPrimary(primary.location, what), plan.id, what, primary.open);
   return {
     plan,
     repomd,
     metadata: { path: REPOMD, sha256: sha256Hex(root.data), signedBy, date: repomd.date },
     indexes: [{ path: primary.location, sha256: primary.sha256, size: primary.size }],
-    packages: parser.end(),
-    skippedChecksums: parser.skippedChecksums,
+    packages: parsed.packages,
+    skippedChecksums: parsed.skippedChecksums,
   };
 }
 
@@ -81,41 +78,4 @@ function compressionOfPrimary(location: string, what: string): Compression {
   if (m) return m[1] as Compression;
   if (location.endsWith('.xml')) return 'none';
   throw new ReproError('FORMAT', `${what}: unsupported compression (gz, xz, zst or none are read).`);
-}
-
-/** Decompresses into the parser in ~1 MiB text pieces, hashing the content for the open-checksum. */
-async function streamParse(data: Buffer, kind: Compression, what: string, parser: PrimaryParser, open?: { sha256: string; size: number }): Promise<void> {
-  const hash = createHash('sha256');
-  const decoder = new StringDecoder('utf8');
-  let pending: string[] = [];
-  let pendingLen = 0;
-  const flush = () => {
-    if (pendingLen) parser.write(pending.length === 1 ? pending[0] : pending.join(''));
-    pending = [];
-    pendingLen = 0;
-  };
-  const total = await decompressStream(
-    data,
-    kind,
-    what,
-    (chunk) => {
-      hash.update(chunk);
-      const s = decoder.write(Buffer.from(chunk.buffer, chunk.byteOffset, chunk.byteLength));
-      pending.push(s);
-      pendingLen += s.length;
-      if (pendingLen >= 1 << 20) flush();
-    },
-    open ? { maxOutput: open.size } : {},
-  );
-  pending.push(decoder.end());
-  pendingLen += 1;
-  flush();
-  if (open) {
-    const actual = hash.digest('hex');
-    if (total !== open.size || actual !== open.sha256) {
-      throw new ReproError('HASH', `${what}: decompressed content does not match repomd.xml's open-checksum: expected ${open.sha256} (${open.size} bytes), got ${actual} (${total} bytes).`, {
-        detail: { file: what, expected: open.sha256, actual, expectedSize: open.size, actualSize: total },
-      });
-    }
-  }
 }

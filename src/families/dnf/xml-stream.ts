@@ -16,8 +16,41 @@ export interface XmlHandler {
    * A start tag. `attrs` is reused between calls (copy what you keep). Return true to receive the
    * element's text in `close`.
    */
-  open(name: string, attrs: Map<string, string>, selfClosing: boolean): boolean;
+  open(name: string, attrs: Attrs, selfClosing: boolean): boolean;
   close(name: string, text: string | undefined): void;
+}
+
+/**
+ * The attributes of the current start tag. A tag has a handful, so two parallel arrays scanned
+ * linearly beat a Map (no hashing; names are interned, so the comparison is usually identity).
+ */
+export class Attrs {
+  private readonly keys: string[] = [];
+  private readonly vals: string[] = [];
+  private n = 0;
+
+  get(key: string): string | undefined {
+    for (let i = 0; i < this.n; i++) if (this.keys[i] === key) return this.vals[i];
+    return undefined;
+  }
+
+  has(key: string): boolean {
+    return this.get(key) !== undefined;
+  }
+
+  /** Callers check `has` first (a duplicate attribute is malformed XML). */
+  set(key: string, value: string): void {
+    this.keys[this.n] = key;
+    this.vals[this.n++] = value;
+  }
+
+  clear(): void {
+    this.n = 0;
+  }
+
+  *[Symbol.iterator](): IterableIterator<[string, string]> {
+    for (let i = 0; i < this.n; i++) yield [this.keys[i], this.vals[i]];
+  }
 }
 
 export interface XmlLimits {
@@ -39,7 +72,7 @@ export class XmlStream {
   /** Text of the innermost element while the handler wants it. */
   private text: string[] | undefined;
   private textDepth = -1;
-  private readonly attrs = new Map<string, string>();
+  private readonly attrs = new Attrs();
   /** Tag and attribute names repeat endlessly: one string each, found without allocating. */
   private readonly names = new NameTable();
   private seenRoot = false;
@@ -181,6 +214,7 @@ export class XmlStream {
       if (close < 0) return -1;
       const raw = s.slice(q + 1, close);
       if (raw.includes('<')) this.fail(`"<" inside attribute ${key} of <${name}>`, pos);
+      if (attrs.has(key)) this.fail(`duplicate attribute ${key} in <${name}>`, pos);
       attrs.set(key, raw.includes('&') ? this.decode(raw, pos) : raw);
       i = close + 1;
     }
@@ -274,21 +308,24 @@ export class XmlStream {
   }
 }
 
-/** A small table of names keyed by a cheap hash of their characters; never grows past `max`. */
+/**
+ * Tag and attribute names, one string each, found without allocating: bucketed by first character
+ * and length, then compared in place. Never grows past 4096 names (hostile input gets slices).
+ */
 class NameTable {
-  private readonly slots = new Map<number, string[]>();
+  private readonly buckets = new Map<number, string[]>();
   private size = 0;
 
   get(s: string, from: number, to: number): string {
-    let h = to - from;
-    for (let i = from; i < to; i++) h = (Math.imul(h, 31) + s.charCodeAt(i)) | 0;
-    const list = this.slots.get(h);
-    if (list) for (const c of list) if (c.length === to - from && s.startsWith(c, from)) return c;
+    const len = to - from;
+    const key = s.charCodeAt(from) * 4096 + (len & 4095);
+    const list = this.buckets.get(key);
+    if (list) for (let i = 0; i < list.length; i++) if (list[i].length === len && s.startsWith(list[i], from)) return list[i];
     const name = s.slice(from, to);
     if (this.size < 4096) {
       this.size++;
       if (list) list.push(name);
-      else this.slots.set(h, [name]);
+      else this.buckets.set(key, [name]);
     }
     return name;
   }
