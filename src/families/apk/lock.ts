@@ -35,7 +35,7 @@ export async function lockApk(ctx: LockContext): Promise<Lockfile> {
   const loaded: LoadedApkSource[] = [];
   for (const plan of plans) {
     ctx.log(`${plan.id}: fetching signed ${INDEX_FILE}`);
-    loaded.push(await loadApkSource(plan, ctx.fetcher, keys));
+    loaded.push(await loadApkSource(plan, ctx.fetcher, keys, ctx.pinnedRoots?.get(plan.id)));
   }
   const snapshot = snapshotOf(loaded, spec.snapshot);
 

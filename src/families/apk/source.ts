@@ -20,10 +20,11 @@ export interface LoadedApkSource {
   fetchedFrom: string;
 }
 
-export async function loadApkSource(plan: ApkSourcePlan, fetcher: Fetcher, keys: ApkKeyring): Promise<LoadedApkSource> {
+/** `pinned`: the index digest a previous lock recorded; a cached copy is used (lock --check offline), still verified. */
+export async function loadApkSource(plan: ApkSourcePlan, fetcher: Fetcher, keys: ApkKeyring, pinned?: string): Promise<LoadedApkSource> {
   const bases = plan.mirrorUrl ? [plan.mirrorUrl, plan.url] : [plan.url];
   const what = `${plan.id}: ${INDEX_FILE}`;
-  const r = await fetcher.fetchRoot(bases.map((b) => b + INDEX_FILE), what);
+  const r = await fetcher.fetchRoot(bases.map((b) => b + INDEX_FILE), what, undefined, pinned);
   const ring = plan.keys.length ? new Map([...keys, ...(await loadApkKeys(plan.keys))]) : keys;
   const index = readApkIndexFile(r.data, `${r.url}`, ring, !plan.untrusted);
   const packages = parseApkIndex(index.text, `${plan.id}: APKINDEX`);

@@ -35,6 +35,7 @@ afterAll(async () => {
 });
 
 interface Opts {
+  pinnedRoots?: Map<string, string>;
   components?: string[];
   repos?: RepoSpec[];
   installed?: string;
@@ -73,6 +74,7 @@ async function lock(packages: string[], o: Opts = {}): Promise<Lockfile> {
       fetcher: new Fetcher(http, new ContentCache(o.cache ?? join(work, 'cache'))),
       now: new Date('2025-06-01T00:00:00Z'),
       log: () => {},
+      pinnedRoots: o.pinnedRoots,
     });
   } finally {
     await http.close();
@@ -126,6 +128,19 @@ describe('apk lock', () => {
     const paths = mirror.requests.slice(before).map((r) => r.path);
     expect(paths.every((p) => p.endsWith('/APKINDEX.tar.gz'))).toBe(true);
     expect(paths).toHaveLength(2);
+  });
+
+  it('re-resolves offline from the cache for lock --check (pinned index digests, .apk files by C:)', async () => {
+    const cache = join(work, 'cache-check');
+    const first = await lock(['curl', 'htop'], { cache });
+    mirror.fault(() => true, { kind: 'status', status: 503 });
+    try {
+      const pinnedRoots = new Map(first.sources.map((s) => [s.id, s.metadata.sha256]));
+      expect(serializeLockfile(await lock(['curl', 'htop'], { cache, pinnedRoots }))).toBe(serializeLockfile(first));
+      expect((await lockError(['curl'], { cache })).code).toBe('NETWORK'); // without pins the index is fetched fresh
+    } finally {
+      mirror.clearFaults();
+    }
   });
 
   it('takes the highest version across repositories, and virtual names as apk does', async () => {
