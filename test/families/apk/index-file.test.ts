@@ -7,6 +7,7 @@ import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { ReproError } from '../../../src/core/errors.js';
 import { gzipMembers } from '../../../src/families/apk/gzip.js';
@@ -122,6 +123,25 @@ describe('fixture indexes', () => {
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
     expect(thrown(() => gzipMembers(bomb, 'bomb', { maxOutput: 1 << 20 })).code).toBe('LIMIT');
     expect(thrown(() => gzipMembers(Buffer.from('not gzip at all, just text'), 'x')).message).toMatch(/no gzip magic/);
+  });
+
+  it('never crashes on damaged bytes: every outcome is a result or a ReproError', async () => {
+    const keys = await loadApkKeys([join(FIXTURE_KEYS, TRUSTED_KEY)]);
+    const good = buildIndex([buildApk({ name: 'a', version: '1-r0', depends: ['b>1'] })], await fixtureKey());
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { minLength: 1, maxLength: 4 }), fc.nat(good.length), (edits, cut) => {
+        const bad = Buffer.from(good.subarray(0, Math.max(1, cut)));
+        for (const [at, v] of edits) if (at < bad.length) bad[at] = v;
+        for (const signed of [true, false]) {
+          try {
+            readApkIndexFile(bad, 'i', keys, signed);
+          } catch (e) {
+            if (!(e instanceof ReproError)) throw e;
+          }
+        }
+      }),
+      { numRuns: 300 },
+    );
   });
 
   it('requires the APKINDEX entry and signature-only first members', async () => {
