@@ -123,6 +123,9 @@ class Store {
   }
 }
 
+/** The shared value of every absent relation field (never mutated). */
+const NONE: never[] = Object.freeze([]) as unknown as never[];
+
 class ParsedPackage implements AptPackage {
   readonly essential: boolean = false;
   readonly important: boolean = false;
@@ -177,20 +180,21 @@ class ParsedPackage implements AptPackage {
   }
 
   private parsed(slot: number): OrGroup[] | Relation[] {
-    this.rel ??= new Array(F_PROVIDES + 1);
-    let r = this.rel[slot];
+    let r = this.rel?.[slot];
     if (r === undefined) {
       const raw = this.store.cut(this.index, slot);
+      // Most stanzas lack most fields: share one empty list instead of allocating per stanza.
+      if (raw === undefined) return NONE;
       // `where` is only for messages, so it is built only when the field is malformed.
       try {
-        r = raw === undefined ? [] : slot === F_PROVIDES ? parseProvides(raw) : parseRelations(raw);
+        r = slot === F_PROVIDES ? parseProvides(raw) : parseRelations(raw);
       } catch (e) {
         const where = `${this.store.file ?? this.store.source}:${this.line}: ${this.name} ${FIELD_NAMES[slot]}`;
-        if (slot === F_PROVIDES) parseProvides(raw!, { where });
-        else parseRelations(raw!, { where });
+        if (slot === F_PROVIDES) parseProvides(raw, { where });
+        else parseRelations(raw, { where });
         throw e;
       }
-      this.rel[slot] = r;
+      (this.rel ??= new Array(F_PROVIDES + 1))[slot] = r;
     }
     return r;
   }

@@ -407,4 +407,41 @@ export const CASES: ResolverCase[] = [
     requests: ['app:i386'],
     install: ['app:i386=1', 'libz:i386=1', 'tool=1'],
   },
+  {
+    name: 'the problem resolver re-instates another provider (the libadwaita-1-0 runit-init pattern)',
+    sources: [
+      repo(
+        P('app', '1', { Depends: 'default-dbus-session-bus | dbus-session-bus' }),
+        P('dbus-user-session', '1', { Provides: 'default-dbus-session-bus, dbus-session-bus', Depends: 'libpam-systemd' }),
+        P('dbus-x11', '1', { Provides: 'dbus-session-bus' }),
+        P('libpam-systemd', '1', { Depends: 'systemd-sysv' }),
+        P('systemd-sysv'),
+        P('runit-init', '1', { Conflicts: 'systemd-sysv' }),
+      ),
+    ],
+    requests: ['app', 'runit-init'],
+    install: ['app=1', 'dbus-x11=1', 'runit-init=1'],
+  },
+  {
+    name: 'Multi-Arch: same with an installed sibling is preferred',
+    sources: [
+      repo(
+        P('a', '1', { Depends: 'v' }),
+        P('libfoo', '1', { 'Multi-Arch': 'same', Provides: 'v' }),
+        P('libfoo', '1', { Architecture: 'i386', 'Multi-Arch': 'same', Provides: 'v' }),
+        P('other', '1', { Provides: 'v' }),
+      ),
+    ],
+    status: status(P('libfoo', '1', { Architecture: 'i386', 'Multi-Arch': 'same', Provides: 'v' })),
+    foreignArchs: ['i386'],
+    requests: ['a'],
+    install: ['a=1', 'libfoo=1'],
+  },
+  {
+    name: 'Recommends with an or-group and a conflict when following recommends',
+    sources: [repo(P('a', '1', { Recommends: 'x | y', Depends: 'c' }), P('x', '1', { Conflicts: 'c' }), P('y'), P('c'))],
+    installRecommends: true,
+    requests: ['a'],
+    install: ['a=1', 'c=1', 'y=1'],
+  },
 ];

@@ -17,8 +17,8 @@ import { isCritical, isNegative } from './universe.js';
 function compareProviders(c: DepCache, target: Pkg, a: Ver, b: Ver): number {
   const A = a.pkg;
   const B = b.pkg;
-  const pa = c.st(A).protect;
-  const pb = c.st(B).protect;
+  const pa = c.peek(A)?.protect ?? false;
+  const pb = c.peek(B)?.protect ?? false;
   if (pa !== pb) return pa ? -1 : 1;
   if (a.multiArch === 'same' || b.multiArch === 'same') {
     const ia = a.multiArch === 'same' && siblingInstalled(c, A);
@@ -56,18 +56,21 @@ function siblingInstalled(c: DepCache, pkg: Pkg): boolean {
  * positive group, protected packages that must not be installed are left out.
  */
 export function possibleSolutions(c: DepCache, deps: Dep[], start: number, end: number, which: 'cand' | 'now' | 'candinst'): Ver[] {
-  const installedFirst: Ver[] = [];
-  const fresh: Ver[] = [];
-  for (let k = start; k < end; k++) {
-    const d = deps[k];
-    if (which === 'candinst') {
-      installedFirst.push(...c.solutions(d, 'cand'), ...c.solutions(d, 'now'));
-      continue;
+  let all: Ver[];
+  if (which === 'candinst') {
+    // Unsorted variant (only its size matters): candidates and installed versions by version ID.
+    all = [];
+    for (let k = start; k < end; k++) all.push(...c.solutions(deps[k], 'cand'), ...c.solutions(deps[k], 'now'));
+    all.sort((x, y) => x.id - y.id);
+  } else {
+    const installed: Ver[] = [];
+    const fresh: Ver[] = [];
+    for (let k = start; k < end; k++) {
+      const d = deps[k];
+      for (const v of c.solutions(d, which).sort((x, y) => compareProviders(c, d.target, x, y))) (v.pkg.current ? installed : fresh).push(v);
     }
-    const list = c.solutions(d, which).sort((x, y) => compareProviders(c, d.target, x, y));
-    for (const v of list) (v.pkg.current ? installedFirst : fresh).push(v);
+    all = installed.concat(fresh);
   }
-  let all = which === 'candinst' ? installedFirst.sort((x, y) => x.id - y.id) : installedFirst.concat(fresh);
   all = all.filter((v, i) => i === 0 || all[i - 1] !== v);
   if (!isNegative(deps[end - 1])) {
     all = all.filter((v) => {

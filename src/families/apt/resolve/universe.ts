@@ -133,12 +133,13 @@ export class Universe {
       if (pkg) pkg.current = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
     }
     for (const v of added) this.registerProvides(v);
-    // apt prepends to its provides lists.
-    for (const pkg of this.pkgs) pkg.provides.reverse();
     for (const pkg of this.pkgs) {
-      pkg.versions.sort((a, b) => compareDebVersions(b.version, a.version));
-      if (pkg.name === 'apt' && pkg.arch === this.native) pkg.essential = true;
+      // apt prepends to its provides lists.
+      if (pkg.provides.length > 1) pkg.provides.reverse();
+      if (pkg.versions.length > 1) pkg.versions.sort((a, b) => compareDebVersions(b.version, a.version));
     }
+    const apt = this.find('apt');
+    if (apt) apt.essential = true;
     this.applyPins(opts.pins);
     for (const pkg of this.pkgs) pkg.candidate = this.policyCandidate(pkg);
   }
@@ -218,15 +219,15 @@ export class Universe {
     const specific = pins
       .filter((p) => !(p.package === '*' && p.version === undefined))
       .map((p) => ({ pin: p, name: globToRegExp(p.package), version: p.version === undefined ? undefined : globToRegExp(p.version) }));
-    const sourcePriority = (source: string): number => {
-      if (source === 'installed') return 100;
-      return generic.find((g) => g.source === source)?.priority ?? 500;
-    };
+    // Without a source pin, lists are 500 and the status file 100.
+    const sourcePriority = (source: string): number => (source === 'installed' ? 100 : (generic.find((g) => g.source === source)?.priority ?? 500));
     for (const pkg of this.pkgs) {
       for (const v of pkg.versions) {
         // A package-specific pin decides alone (the first that matches); otherwise the best source.
-        const s = specific.find((x) => x.name.test(pkg.name) && (!x.version || x.version.test(v.version)) && (x.pin.source === undefined || v.sources.includes(x.pin.source)));
-        v.pin = s ? s.pin.priority : Math.max(...v.sources.map(sourcePriority));
+        const s = specific.length ? specific.find((x) => x.name.test(pkg.name) && (!x.version || x.version.test(v.version)) && (x.pin.source === undefined || v.sources.includes(x.pin.source))) : undefined;
+        if (s) v.pin = s.pin.priority;
+        else if (generic.length === 0) v.pin = v.downloadable ? 500 : 100;
+        else v.pin = Math.max(...v.sources.map(sourcePriority));
       }
     }
   }
@@ -271,27 +272,36 @@ export class Universe {
    */
   assignIds(): void {
     if (this.ids) return;
-    let next = 0;
-    const seen = new Map<string, number>();
-    const visit = (key: string) => {
-      if (!seen.has(key)) seen.set(key, next++);
-    };
-    for (const list of [this.available, this.installed]) {
-      for (const p of list) {
-        const arch = this.archOf(p);
-        if (!this.archs.includes(arch)) continue;
-        visit(this.keyFor(p.name, arch));
-        forEachRelationName(p, (name, qual) => visit(this.targetKey(name, qual, arch)));
-        if (p.multiArch === 'allowed') visit(`${p.name}:any`);
-      }
+    // The lists' part depends only on the lists: shared by every universe over the same array.
+    let base = listIds.get(this.available)?.get(this.native);
+    if (!base) {
+      base = new Map();
+      this.visitNames(this.available, base);
+      const byArch = listIds.get(this.available) ?? new Map<string, Map<string, number>>();
+      byArch.set(this.native, base);
+      listIds.set(this.available, byArch);
     }
-    this.nextId = next;
+    const seen = this.installed.length ? new Map(base) : base;
+    this.visitNames(this.installed, seen);
+    this.nextId = seen.size;
     for (const pkg of this.pkgs) pkg.id = seen.get(pkg.key) ?? this.nextId++;
     this.ids = seen;
   }
 
   private ids: Map<string, number> | undefined;
   private nextId = 0;
+
+  private visitNames(list: readonly AptPackage[], seen: Map<string, number>): void {
+    const visit = (key: string) => {
+      if (!seen.has(key)) seen.set(key, seen.size);
+    };
+    for (const p of list) {
+      const arch = this.archOf(p);
+      visit(this.keyFor(p.name, arch));
+      forEachRelationName(p, (name, qual) => visit(this.targetKey(name, qual, arch)));
+      if (p.multiArch === 'allowed') visit(`${p.name}:any`);
+    }
+  }
 
   /** Whether apt has heard of this name at all (else "Unable to locate package"). */
   known(key: string): boolean {
@@ -327,6 +337,9 @@ export function ignorableTarget(d: Dep, target: Pkg): boolean {
 export function ignorableProvider(d: Dep, prv: Prv): boolean {
   return isNegative(d) && prv.ver.pkg === d.parent.pkg;
 }
+
+/** Package IDs of the lists' names, per lists array and native architecture. */
+const listIds = new WeakMap<readonly AptPackage[], Map<string, Map<string, number>>>();
 
 /** Universes are cached per (available, installed) arrays and options. */
 const cache = new WeakMap<readonly AptPackage[], WeakMap<readonly AptPackage[], Map<string, Universe>>>();
