@@ -21,6 +21,8 @@ export interface ArtifactRunOptions extends NetOptions {
   /** Extra mirror base URLs (--mirror); REPRO_GET_MIRROR from `env` is added after them. */
   mirrors?: string[];
   env?: NodeJS.ProcessEnv;
+  /** Allow oci:// mirrors on a loopback address over plain HTTP (--insecure). */
+  insecureRegistry?: boolean;
   progress?: ProgressSink;
   log?: (line: string) => void;
   /** Called once per HTTP request (tests, the bench). */
@@ -91,7 +93,9 @@ export async function withVerifiedArtifacts<T>(
   opts: ArtifactRunOptions,
   use: (files: Map<LockedPackage, string>, stats: DownloadResult) => Promise<T>,
 ): Promise<T> {
-  const mirrors = mirrorsFrom(opts.mirrors, opts.env ?? process.env);
+  const mirrors = mirrorsFrom(opts.mirrors, opts.env ?? process.env, { insecure: opts.insecureRegistry });
+  // Registry credentials are looked up only when an oci:// mirror is given.
+  const closeAuth = mirrors.some((m) => m.kind === 'store' && m.oci) ? (await import('../core/oci/mirror-auth.js')).attachRegistryAuth(mirrors, opts.env ?? process.env) : undefined;
   const tempDir = opts.cache === false ? await mkdtemp(join(tmpdir(), 'repro-get-nocache-')) : undefined;
   const cache = new ContentCache(tempDir ?? opts.cacheDir ?? defaultCacheDir(opts.env));
   try {
@@ -101,6 +105,7 @@ export async function withVerifiedArtifacts<T>(
       mirrors,
       retries: opts.retries,
       timeoutMs: opts.timeoutMs,
+      totalTimeoutMs: opts.totalTimeoutMs,
       backoffMs: opts.backoffMs,
       progress: opts.progress,
       onAttempt: opts.onAttempt,
@@ -108,6 +113,7 @@ export async function withVerifiedArtifacts<T>(
     opts.log?.(`verified ${lock.packages.length} artifact(s): ${stats.fetched} downloaded, ${stats.cached} from the cache`);
     return await use(new Map(lock.packages.map((p) => [p, stats.paths.get(p.sha256)!])), stats);
   } finally {
+    await closeAuth?.();
     if (tempDir) await rm(tempDir, { recursive: true, force: true });
   }
 }

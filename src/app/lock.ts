@@ -4,12 +4,15 @@ import type { Lockfile } from '../core/lockfile/schema.js';
 import type { Spec } from '../core/spec.js';
 import { getFamily } from '../families/index.js';
 import { makeFetcher, type NetOptions } from './context.js';
+import { checkRollback } from './rollback.js';
 
 export interface LockRunOptions extends NetOptions {
   now?: Date;
   log?: (line: string) => void;
   /** Source id → signed-root digest to reuse from the cache (lock --check). */
   pinnedRoots?: Map<string, string>;
+  /** The lockfile being replaced, and its path: its signed-metadata dates guard against rollback. */
+  previous?: { lock: Lockfile; file: string };
 }
 
 export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockfile> {
@@ -21,7 +24,9 @@ export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockf
     else log(`cached  ${e.what}`);
   });
   try {
-    return await family.lock({ spec, distro: data, release, fetcher, now: opts.now ?? new Date(), log, pinnedRoots: opts.pinnedRoots });
+    const next = await family.lock({ spec, distro: data, release, fetcher, now: opts.now ?? new Date(), log, pinnedRoots: opts.pinnedRoots });
+    if (opts.previous) checkRollback(opts.previous.lock, next, opts.previous.file, spec.snapshot);
+    return next;
   } finally {
     await http.close();
   }

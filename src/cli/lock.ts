@@ -66,12 +66,20 @@ export function register(program: Command): void {
     }
     const { lock } = await import('../app/lock.js');
     const { lockfileToJson, serializeLockfile, writeFileAtomic } = await import('../core/lockfile/write.js');
-    const lockfile = await lock(spec, { ...netOptions(flags), log: (l) => out.log(l) });
     const target = flags.output ?? (flags.json ? undefined : resolve(spec.dir, 'repro-get.lock.yaml'));
+    const previous = target ? await previousLock(target) : undefined;
+    const lockfile = await lock(spec, { ...netOptions(flags), log: (l) => out.log(l), previous });
     if (target) await writeFileAtomic(target, serializeLockfile(lockfile));
     if (flags.json) out.result(lockfileToJson(lockfile));
     else out.log(`wrote ${target}: ${lockfile.packages.length} package(s), ${lockfile.packages.filter((p) => p.requested).length} requested`);
   });
+}
+
+/** The lock about to be replaced, if it is readable: its metadata dates are the rollback guard. */
+async function previousLock(file: string) {
+  if (!existsSync(file)) return undefined;
+  const { readLockfile } = await import('../core/lockfile/read.js');
+  return readLockfile(file).then((lock) => ({ lock, file }), () => undefined);
 }
 
 /** Spec file (if any) overlaid with flags: every spec field has a flag. */

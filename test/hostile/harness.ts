@@ -1,0 +1,252 @@
+/**
+ * Shared harness of the hostile-mirror suite. A scenario serves a (possibly doctored) copy of the
+ * fixture apt archive on 127.0.0.1, runs `lock`, `fetch` or `install` through the app functions or
+ * the built CLI, and checks the invariants every failure must keep: a typed error naming the file,
+ * the URL and the cause; nothing installed; no unverified or partial file in the cache; the
+ * lockfile on disk byte-for-byte unchanged.
+ */
+import { spawn } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
+import { createServer, type Server } from 'node:http';
+import type { AddressInfo, Socket } from 'node:net';
+import { tmpdir } from 'node:os';
+import { dirname, join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import * as openpgp from 'openpgp';
+import { expect } from 'vitest';
+import { ReproError } from '../../src/core/errors.js';
+import { parsePackageRequest, type Spec } from '../../src/core/spec.js';
+import { FIXTURE_REPO } from '../support/fixture-lock.js';
+
+export const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
+export const PROJECT = here('../../');
+export const FIXTURE_KEY = here('../../fixtures/keys/fixture-archive.pub.asc');
+export const FIXTURE_SECRET = here('../../fixtures/keys/fixture-archive.secret.asc');
+export const UNTRUSTED_SECRET = here('../../fixtures/keys/untrusted.secret.asc');
+/** Snapshot every hostile lock asks for; the fixture bookworm Release is dated 2025-05-17. */
+export const SNAPSHOT = '2025-05-20T00:00:00Z';
+export const NOW = new Date('2026-01-01T00:00:00Z');
+
+export async function scratch(prefix = 'rg-hostile-'): Promise<string> {
+  return mkdtemp(join(tmpdir(), prefix));
+}
+
+/** A writable copy of the fixture archive, so a scenario can doctor its metadata. */
+export async function copyFixtureRepo(): Promise<string> {
+  const dir = join(await scratch('rg-hostile-repo-'), 'repo');
+  await cp(FIXTURE_REPO, dir, { recursive: true });
+  return dir;
+}
+
+/** A lock spec for debian/bookworm only (one suite keeps each scenario to a few requests). */
+export function aptSpec(mirrorUrl: string, pkgs: string[], o: Partial<Spec> = {}): Spec {
+  return {
+    dir: '/tmp',
+    distro: 'debian:bookworm',
+    snapshot: SNAPSHOT,
+    architectures: ['amd64'],
+    suites: ['bookworm'],
+    mirrors: [{ url: `${mirrorUrl}/debian/` }],
+    keyrings: [FIXTURE_KEY],
+    repos: [],
+    packages: pkgs.map((p) => parsePackageRequest(p) as never),
+    ...o,
+  };
+}
+
+// --- signing -------------------------------------------------------------------------------
+
+export async function readSecret(file = FIXTURE_SECRET): Promise<openpgp.PrivateKey> {
+  return openpgp.readPrivateKey({ armoredKey: await readFile(file, 'utf8') });
+}
+
+/** The RFC 2822 form dak writes ("Sat, 17 May 2025 09:12:00 UTC"). */
+export function rfc2822(d: Date): string {
+  return d.toUTCString().replace('GMT', 'UTC');
+}
+
+const sha256 = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
+
+export interface ReleaseOpts {
+  suite?: string;
+  codename?: string;
+  date: Date;
+  validUntil?: Date;
+  /** path under dists/<suite>/ → exact bytes; or a forged {sha256,size} entry (e.g. a bomb's claimed size). */
+  files: Record<string, Uint8Array | { sha256: string; size: number }>;
+}
+
+/** A Release with only the fields the lock reads and the SHA256 list of `files` (no by-hash). */
+export function releaseText(o: ReleaseOpts): string {
+  const lines = [
+    'Origin: Debian',
+    'Label: Debian',
+    `Suite: ${o.suite ?? 'stable'}`,
+    `Codename: ${o.codename ?? 'bookworm'}`,
+    `Date: ${rfc2822(o.date)}`,
+    ...(o.validUntil ? [`Valid-Until: ${rfc2822(o.validUntil)}`] : []),
+    'Architectures: amd64 arm64',
+    'Components: main',
+    'SHA256:',
+  ];
+  for (const [p, v] of Object.entries(o.files)) {
+    const d = v instanceof Uint8Array ? { sha256: sha256(v), size: v.length } : v;
+    lines.push(` ${d.sha256} ${String(d.size).padStart(8)} ${p}`);
+  }
+  return lines.join('\n') + '\n';
+}
+
+/**
+ * Writes Release, InRelease and Release.gpg for `dist` (a dists/<suite> folder), signed by `key`
+ * at `signedAt` (default: the Release date), and every byte file `files` names beside it.
+ */
+export async function writeSignedSuite(dist: string, o: ReleaseOpts, key: openpgp.PrivateKey, signedAt = o.date): Promise<void> {
+  await rm(dist, { recursive: true, force: true });
+  await mkdir(dist, { recursive: true });
+  for (const [p, v] of Object.entries(o.files)) {
+    if (!(v instanceof Uint8Array)) continue;
+    await mkdir(dirname(join(dist, p)), { recursive: true });
+    await writeFile(join(dist, p), v);
+  }
+  const text = releaseText(o);
+  await writeFile(join(dist, 'Release'), text);
+  const clear = await openpgp.sign({ message: await openpgp.createCleartextMessage({ text }), signingKeys: key, date: signedAt, config: { preferredHashAlgorithm: openpgp.enums.hash.sha256 } });
+  await writeFile(join(dist, 'InRelease'), clear);
+  const detached = await openpgp.sign({ message: await openpgp.createMessage({ binary: Buffer.from(text) }), signingKeys: key, detached: true, date: signedAt, config: { preferredHashAlgorithm: openpgp.enums.hash.sha256 } });
+  await writeFile(join(dist, 'Release.gpg'), detached);
+}
+
+/** The fixture's bookworm amd64 Packages, uncompressed. */
+export async function fixturePackages(repo = FIXTURE_REPO): Promise<string> {
+  return readFile(join(repo, 'debian/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
+}
+
+// --- invariants ------------------------------------------------------------------------------
+
+/** Awaits a promise that must fail with a ReproError; returns it. */
+export async function failure(p: Promise<unknown>): Promise<ReproError> {
+  let v: unknown;
+  try {
+    v = await p;
+  } catch (e) {
+    if (!(e instanceof ReproError)) throw new Error(`expected a ReproError, got ${String((e as Error)?.stack ?? e)}`);
+    return e;
+  }
+  throw new Error(`expected a failure, got success: ${JSON.stringify(v)?.slice(0, 200)}`);
+}
+
+/** A clear error: the expected code, and a message that names every given piece (file, URL, cause). */
+export function expectClear(e: ReproError, code: string | RegExp, ...mentions: (string | RegExp)[]): void {
+  if (typeof code === 'string') expect(e.code).toBe(code);
+  else expect(e.code).toMatch(code);
+  for (const m of mentions) {
+    if (typeof m === 'string') expect(e.message).toContain(m);
+    else expect(e.message).toMatch(m);
+  }
+}
+
+/**
+ * The cache holds only verified files: every `sha256/<hex>` hashes to its name, no temporary file
+ * is left beside them or in `tmp/`, and every alias points at a well-formed digest.
+ */
+export async function expectCleanCache(dir: string): Promise<{ entries: number }> {
+  const st = await stat(dir).catch(() => undefined);
+  if (!st) return { entries: 0 };
+  const problems: string[] = [];
+  let entries = 0;
+  for (const name of await readdir(dir)) {
+    if (!['sha256', 'tmp', 'alias'].includes(name)) problems.push(`unexpected ${name}`);
+  }
+  for (const f of await readdir(join(dir, 'sha256')).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{64}$/.test(f)) {
+      problems.push(`sha256/${f}: not a digest name (a partial or temporary file)`);
+      continue;
+    }
+    const actual = sha256(await readFile(join(dir, 'sha256', f)));
+    if (actual !== f) problems.push(`sha256/${f}: content hashes to ${actual}`);
+    entries++;
+  }
+  for (const f of await readdir(join(dir, 'tmp')).catch(() => [] as string[])) problems.push(`tmp/${f}: left over`);
+  for (const f of await readdir(join(dir, 'alias'), { recursive: true }).catch(() => [] as string[])) {
+    if (String(f).includes('.tmp-')) problems.push(`alias/${f}: left over`);
+  }
+  expect(problems).toEqual([]);
+  return { entries };
+}
+
+/** Every file (relative path) under a folder, sorted: "nothing installed" is "the same list". */
+export async function tree(dir: string): Promise<string[]> {
+  return ((await readdir(dir, { recursive: true })) as string[]).sort();
+}
+
+/** A scratch root like a minimal image: an empty dpkg status, nothing else. */
+export async function scratchRoot(): Promise<string> {
+  const root = join(await scratch('rg-hostile-root-'), 'root');
+  await mkdir(join(root, 'var/lib/dpkg'), { recursive: true });
+  await writeFile(join(root, 'var/lib/dpkg/status'), '');
+  return root;
+}
+
+// --- the built CLI ---------------------------------------------------------------------------
+
+export interface CliRun {
+  code: number | null;
+  stdout: string;
+  stderr: string;
+}
+
+/** Runs ./bin/repro-get asynchronously (the mirror answers from this process). */
+export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, [join(PROJECT, 'bin/repro-get'), ...args], {
+      cwd: opts.cwd ?? PROJECT,
+      env: { ...process.env, NO_COLOR: '1', REPRO_GET_MIRROR: '', ...opts.env },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.on('data', (d) => (stdout += d));
+    child.stderr.on('data', (d) => (stderr += d));
+    child.on('error', reject);
+    child.on('close', (code) => resolve({ code, stdout, stderr }));
+  });
+}
+
+/** True when `npm run build` has produced the CLI bundle the CLI scenarios run. */
+export async function cliBuilt(): Promise<boolean> {
+  return !!(await stat(join(PROJECT, 'dist/cli.mjs')).catch(() => undefined));
+}
+
+// --- servers the loopback mirror cannot imitate ----------------------------------------------
+
+export interface TinyServer {
+  url: string;
+  hits: string[];
+  close(): Promise<void>;
+}
+
+/** A loopback server with a hand-written handler (trickling bodies, giant lines). */
+export async function tinyServer(handler: Parameters<typeof createServer>[1]): Promise<TinyServer> {
+  const hits: string[] = [];
+  const sockets = new Set<Socket>();
+  const server: Server = createServer((req, res) => {
+    hits.push(req.url ?? '');
+    handler!(req, res);
+  });
+  server.on('connection', (s) => {
+    sockets.add(s);
+    s.on('error', () => {});
+    s.once('close', () => sockets.delete(s));
+  });
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', () => r()));
+  const { port } = server.address() as AddressInfo;
+  return {
+    url: `http://127.0.0.1:${port}`,
+    hits,
+    close() {
+      for (const s of sockets) s.destroy();
+      return new Promise<void>((r) => server.close(() => r()));
+    },
+  };
+}
