@@ -58,15 +58,10 @@ export async function dockerfileFromFiles(o: DockerfileRunOptions): Promise<Dock
   return { text: r.text, warnings: [...warnings, ...r.warnings] };
 }
 
-/**
- * The family's Dockerfile lines: its adapter's `dockerfile` member, else the apt module directly
- * (loaded without the resolver), else none.
- */
+/** The family's Dockerfile lines (its adapter's `dockerfile` member), or none. */
 export async function dockerfileHook(family: FamilyName): Promise<DockerfileHook | undefined> {
   const adapter = await getFamily(family).catch(() => undefined);
-  if (adapter?.dockerfile) return adapter.dockerfile;
-  if (family === 'apt') return (await import('../../families/apt/dockerfile.js')).aptDockerfile;
-  return undefined;
+  return adapter?.dockerfile;
 }
 
 function ownVersion(): string {

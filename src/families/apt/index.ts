@@ -5,6 +5,7 @@ import type { Family } from '../family.js';
 import { compareDebVersions } from './version.js';
 import { lockApt } from './lock.js';
 import { verifyApt } from './verify.js';
+import { aptDockerfile } from './dockerfile.js';
 
 export const apt: Family = {
   name: 'apt',
@@ -12,6 +13,7 @@ export const apt: Family = {
   lock: lockApt,
   changelogUrl: changelogUrl,
   verify: verifyApt,
+  dockerfile: aptDockerfile,
   install: async (plan) => (await import('./install.js')).installApt(plan),
 };
 
