@@ -4,7 +4,7 @@
  * state changes everything else is built from (MarkKeep, MarkDelete, the install state change,
  * discarding a candidate).
  */
-import type { Dep, Pkg, Prv, Universe, Ver } from './universe.js';
+import type { Dep, Pkg, Universe, Ver } from './universe.js';
 import { ignorableProvider, ignorableTarget, isCritical, isNegative, satisfiedBy, satisfiedByProvide } from './universe.js';
 
 export const enum Mode {
@@ -32,7 +32,7 @@ export interface State {
 export type Which = 'now' | 'inst' | 'cand';
 
 /** apt refuses to recurse deeper than this. */
-export const MAX_DEPTH = 3000;
+const MAX_DEPTH = 3000;
 
 export class DepCache {
   private readonly states = new Map<Pkg, State>();
@@ -83,18 +83,23 @@ export class DepCache {
     return this.u.deps(v, true);
   }
 
-  /** Is the relation's target (the package itself or a provider) present in the given view? */
-  targetPresent(d: Dep, which: Which): boolean {
+  /** The version (the package itself first, then a provider) that satisfies the relation in a view. */
+  satisfier(d: Dep, which: Which): Ver | undefined {
     const t = d.target;
     if (!ignorableTarget(d, t)) {
       const v = this.versionFor(t, which);
-      if (v && satisfiedBy(d.rel, v)) return true;
+      if (v && satisfiedBy(d.rel, v)) return v;
     }
     for (const prv of t.provides) {
       if (ignorableProvider(d, prv)) continue;
-      if (this.versionFor(prv.ver.pkg, which) === prv.ver && satisfiedByProvide(d.rel, prv)) return true;
+      if (this.versionFor(prv.ver.pkg, which) === prv.ver && satisfiedByProvide(d.rel, prv)) return prv.ver;
     }
-    return false;
+    return undefined;
+  }
+
+  /** Is the relation's target (the package itself or a provider) present in the given view? */
+  targetPresent(d: Dep, which: Which): boolean {
+    return this.satisfier(d, which) !== undefined;
   }
 
   /** apt's per-dependency state: satisfied (positive) or not violated (negative). */
@@ -267,4 +272,3 @@ export class DepCache {
   }
 }
 
-export type { Prv };

@@ -27,16 +27,6 @@ function installable(d: Dep): Ver[] {
   return out;
 }
 
-function present(c: DepCache, d: Dep): Ver | undefined {
-  const t = d.target;
-  const tv = c.inst(t);
-  if (tv && !ignorableTarget(d, t) && satisfiedBy(d.rel, tv)) return tv;
-  for (const prv of t.provides) {
-    if (!ignorableProvider(d, prv) && c.inst(prv.ver.pkg) === prv.ver && satisfiedByProvide(d.rel, prv)) return prv.ver;
-  }
-  return undefined;
-}
-
 function describe(v: Ver, c: DepCache): string {
   const what = v.pkg.current === v ? 'installed' : 'to be installed';
   const flags = v.pkg.essential ? ', Essential' : v.pkg.important ? ', Important' : '';
@@ -65,7 +55,7 @@ class Explainer {
       const d = deps[s];
       if (!isCritical(d)) return;
       if (isNegative(d)) {
-        const hit = present(c, d);
+        const hit = c.satisfier(d, 'inst');
         if (hit && hit.pkg !== v.pkg) {
           found = { chain: [], reason: `${d.type === 'Breaks' ? 'breaks' : 'conflicts with'} ${describe(hit, c)}`, conflict: true };
           return false;
@@ -73,7 +63,7 @@ class Explainer {
         return;
       }
       const group = deps.slice(s, e);
-      if (group.some((x) => present(c, x))) return;
+      if (group.some((x) => c.satisfier(x, 'inst'))) return;
       const cands = group.flatMap(installable);
       if (cands.length === 0) {
         const avail = [...new Set(group.flatMap((x) => x.target.versions.map((w) => w.version)))];
@@ -141,7 +131,7 @@ function pathTo(c: DepCache, roots: Pkg[], target: Pkg): string[] {
     DepCache.groups(deps, (s, e) => {
       if (!isCritical(deps[s]) || isNegative(deps[s])) return;
       for (let k = s; k < e; k++) {
-        const w = present(c, deps[k]);
+        const w = c.satisfier(deps[k], 'inst');
         if (w && !via.has(w.pkg)) {
           via.set(w.pkg, { from: p, rel: formatGroup(deps.slice(s, e).map((x) => x.rel)) });
           queue.push(w.pkg);
@@ -170,7 +160,7 @@ function finalStateProblem(c: DepCache, v: Ver): Problem {
     if (!isCritical(deps[s]) || c.groupOk(deps, s, e, 'inst')) return;
     const group = deps.slice(s, e);
     out = isNegative(deps[s])
-      ? { chain: [], reason: `conflicts with ${describe(present(c, deps[s])!, c)}`, conflict: true }
+      ? { chain: [], reason: `conflicts with ${describe(c.satisfier(deps[s], 'inst')!, c)}`, conflict: true }
       : { chain: [formatGroup(group.map((x) => x.rel))], reason: 'not going to be installed', conflict: false };
     return false;
   });

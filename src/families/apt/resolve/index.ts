@@ -11,8 +11,7 @@ import { markInstall } from './mark.js';
 import { ProblemResolver } from './problem-resolver.js';
 import { type AptRequest, resolveRequests } from './requests.js';
 import type { AptPin, Pkg, Ver } from './universe.js';
-import type { Dep } from './universe.js';
-import { ignorableProvider, ignorableTarget, satisfiedBy, satisfiedByProvide, universeFor } from './universe.js';
+import { universeFor } from './universe.js';
 
 export type { AptRequest } from './requests.js';
 export type { AptPin } from './universe.js';
@@ -96,7 +95,7 @@ function result(c: DepCache, requested: Ver[]): AptResolveResult {
       const d = deps[s];
       if (d.type !== 'PreDepends' && d.type !== 'Depends' && !(d.type === 'Recommends' && c.installRecommends)) return;
       for (let k = s; k < e; k++) {
-        const w = satisfier(c, deps[k]);
+        const w = c.satisfier(deps[k], 'inst');
         if (w) {
           if (!out.includes(stanza(w))) out.push(stanza(w));
           return;
@@ -111,16 +110,6 @@ function result(c: DepCache, requested: Ver[]): AptResolveResult {
     requested: requested.map((v) => stanza(c.inst(v.pkg) ?? v)),
     edges,
   };
-}
-
-function satisfier(c: DepCache, d: Dep): Ver | undefined {
-  const t = d.target;
-  const tv = c.inst(t);
-  if (tv && !ignorableTarget(d, t) && satisfiedBy(d.rel, tv)) return tv;
-  for (const prv of t.provides) {
-    if (!ignorableProvider(d, prv) && c.inst(prv.ver.pkg) === prv.ver && satisfiedByProvide(d.rel, prv)) return prv.ver;
-  }
-  return undefined;
 }
 
 function cmp(a: string, b: string): number {
