@@ -123,4 +123,31 @@ export class ContentCache {
     await rename(tmp, p);
     return p;
   }
+
+  /**
+   * Derived data: results computed from verified content (e.g. a resolved base system), stored
+   * under a key that digests every input. Only our own computations live here; a missing or
+   * unreadable entry is simply recomputed.
+   */
+  async readDerived(key: string): Promise<string | undefined> {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a derived-data key: ${key}`);
+    try {
+      return await readFile(join(this.dir, 'derived', key), 'utf8');
+    } catch {
+      return undefined;
+    }
+  }
+
+  async writeDerived(key: string, text: string): Promise<void> {
+    if (!/^[0-9a-f]{64}$/.test(key)) throw new Error(`not a derived-data key: ${key}`);
+    await mkdir(join(this.dir, 'derived'), { recursive: true });
+    const p = join(this.dir, 'derived', key);
+    const tmp = `${p}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
+    try {
+      await writeFile(tmp, text);
+      await rename(tmp, p);
+    } finally {
+      await rm(tmp, { force: true });
+    }
+  }
 }
