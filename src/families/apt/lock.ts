@@ -5,7 +5,7 @@
 import { readFile } from 'node:fs/promises';
 import { ReproError } from '../../core/errors.js';
 import { distroPath } from '../../core/distros.js';
-import { LOCKFILE_VERSION, type Lockfile, type LockedPackage } from '../../core/lockfile/schema.js';
+import { LOCKFILE_VERSION, safeRelativePath, type Lockfile, type LockedPackage } from '../../core/lockfile/schema.js';
 import { pulledInBy } from '../../core/lockfile/graph.js';
 import { sha256Hex } from '../../core/hash.js';
 import { specDigest } from '../../core/spec.js';
@@ -50,7 +50,7 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
     baseLabel = `installed:sha256:${sha256Hex(text)}`;
   } else {
     try {
-      installed = defaultBase(available, native);
+      installed = await cachedDefaultBase(ctx, loaded, available, native);
     } catch (e) {
       if (!(e instanceof ReproError)) throw e;
       throw new ReproError(e.code, `the default base system (every Essential: yes / Priority: required package at the snapshot) cannot be installed from these suites: ${e.message}`, {
@@ -87,6 +87,13 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
     const src = byId.get(p.source);
     if (!src || !p.filename || p.sha256 === undefined || p.size === undefined) {
       throw new ReproError('FORMAT', `${p.source}: package ${p.name} ${p.version} has no Filename, Size or SHA256 in its index, so it cannot be locked.`);
+    }
+    // The index is signed, but a signed index can still be hostile: a Filename with "..", a leading
+    // "/" or NUL would make the URL or a later file name leave the archive.
+    if (!safeRelativePath.safeParse(p.filename).success) {
+      throw new ReproError('FORMAT', `${p.file ?? p.source}:${p.line ?? '?'}: package ${p.name} ${p.version} has Filename ${JSON.stringify(p.filename)}, which escapes the archive (it must be a relative path without "..", ".", a leading "/", NUL or backslash); refusing this index.`, {
+        hint: 'The repository metadata is broken or hostile; use another mirror.',
+      });
     }
     const k = key(p);
     return {
@@ -179,4 +186,28 @@ function keyFn(all: AptPackage[]): (p: AptPackage) => string {
   const arches = new Map<string, Set<string>>();
   for (const p of all) (arches.get(p.name) ?? arches.set(p.name, new Set()).get(p.name)!).add(p.arch);
   return (p) => ((arches.get(p.name)?.size ?? 1) > 1 ? `${p.name}:${p.arch}` : p.name);
+}
+
+/** Bumped whenever defaultBase's rules change, so cached results of the old rules are not reused. */
+const BASE_RULES = 'apt-default-base-1';
+
+/**
+ * The default base depends only on the verified indexes and the architecture, yet costs a full
+ * resolution of every Essential/required package: keep its result in the cache, keyed by the digests
+ * of every index it was computed from.
+ */
+async function cachedDefaultBase(ctx: LockContext, loaded: LoadedAptSource[], available: AptPackage[], native: string): Promise<AptPackage[]> {
+  const cache = ctx.fetcher.cache;
+  const key = sha256Hex(JSON.stringify([BASE_RULES, native, loaded.map((l) => [l.plan.id, l.indexes.map((i) => i.sha256)])]));
+  const id = (p: AptPackage) => `${p.source}\0${p.name}\0${p.version}\0${p.arch}`;
+  const hit = await cache?.readDerived(key);
+  if (hit) {
+    const byId = new Map(available.map((p) => [id(p), p]));
+    const ids = JSON.parse(hit) as string[];
+    const base = ids.map((i) => byId.get(i));
+    if (base.every((p): p is AptPackage => p !== undefined)) return base;
+  }
+  const base = defaultBase(available, native);
+  await cache?.writeDerived(key, JSON.stringify(base.map(id)));
+  return base;
 }
