@@ -52,7 +52,9 @@ export class ApkPackageInfo {
   private rawDepends = '';
   private rawInstallIf = '';
   private rawReplaces = '';
-  private parsed: { depends?: ApkDep[]; installIf?: ApkDep[]; replaces?: ApkDep[] } = {};
+  private parsedDepends?: ApkDep[] = undefined;
+  private parsedInstallIf?: ApkDep[] = undefined;
+  private parsedReplaces?: ApkDep[] = undefined;
 
   constructor(
     /** File and line where the stanza starts, for messages. */
@@ -61,20 +63,20 @@ export class ApkPackageInfo {
   ) {}
 
   get depends(): ApkDep[] {
-    return this.rawDepends ? (this.parsed.depends ??= parseDepList(this.rawDepends, `${this.file}:${this.line}: D:`)) : NO_DEPS;
+    return this.rawDepends ? (this.parsedDepends ??= parseDepList(this.rawDepends, `${this.file}:${this.line}: D:`)) : NO_DEPS;
   }
 
   get installIf(): ApkDep[] {
-    return this.rawInstallIf ? (this.parsed.installIf ??= parseDepList(this.rawInstallIf, `${this.file}:${this.line}: i:`)) : NO_DEPS;
+    return this.rawInstallIf ? (this.parsedInstallIf ??= parseDepList(this.rawInstallIf, `${this.file}:${this.line}: i:`)) : NO_DEPS;
   }
 
   get replaces(): ApkDep[] {
-    return this.rawReplaces ? (this.parsed.replaces ??= parseDepList(this.rawReplaces, `${this.file}:${this.line}: r:`)) : NO_DEPS;
+    return this.rawReplaces ? (this.parsedReplaces ??= parseDepList(this.rawReplaces, `${this.file}:${this.line}: r:`)) : NO_DEPS;
   }
 
   /** Sets a dependency-list field after checking its syntax. */
-  setList(key: 'D' | 'i' | 'r', v: string, where: () => string): void {
-    if (!DEP_LIST.test(v)) parseDepList(v, where()); // throws the precise FORMAT error
+  setList(key: 'D' | 'i' | 'r', v: string, line: number): void {
+    if (!DEP_LIST.test(v)) parseDepList(v, `${this.file}:${line}`); // throws the precise FORMAT error
     if (key === 'D') this.rawDepends = v;
     else if (key === 'i') this.rawInstallIf = v;
     else this.rawReplaces = this.rawReplaces ? `${this.rawReplaces} ${v}` : v;
@@ -108,10 +110,13 @@ export function parseChecksum(raw: string): ApkChecksum | undefined {
   return undefined;
 }
 
-function int(v: string, where: () => string, field: string): number {
+/** Where: `file:line`, built only for a message (a closure per line was measurable). */
+const at = (file: string, line: number): string => `${file}:${line}`;
+
+function int(v: string, file: string, line: number, field: string): number {
   const n = v.length > 0 && v.length < 16 ? Number(v) : NaN;
   if (!Number.isInteger(n) || n < 0 || v.charCodeAt(0) < 48 || v.charCodeAt(0) > 57) {
-    throw new ReproError('FORMAT', `${where()}: ${field}:${v} is not a non-negative integer`);
+    throw new ReproError('FORMAT', `${at(file, line)}: ${field}:${v} is not a non-negative integer`);
   }
   return n;
 }
@@ -119,10 +124,10 @@ function int(v: string, where: () => string, field: string): number {
 /** `p:` is NAME or NAME=VERSION atoms only: checked in one pass, split without a regex per atom. */
 const PROVIDES = /^ *(?:[^\s<>=~!@]+(?:=[^\s<>=~]\S*)? +)*(?:[^\s<>=~!@]+(?:=[^\s<>=~]\S*)?)? *$/;
 
-function provideList(v: string, where: () => string): ApkDep[] {
+function provideList(v: string, file: string, line: number): ApkDep[] {
   if (!PROVIDES.test(v)) {
-    parseDepList(v, where()); // a malformed atom: the precise message
-    throw new ReproError('FORMAT', `${where()}: provide "${v}" must be NAME or NAME=VERSION`);
+    parseDepList(v, at(file, line)); // a malformed atom: the precise message
+    throw new ReproError('FORMAT', `${at(file, line)}: provide "${v}" must be NAME or NAME=VERSION`);
   }
   const out: ApkDep[] = [];
   for (const a of v.split(' ')) {
@@ -149,10 +154,9 @@ export function parseApkIndex(text: string, file: string, opts: IndexLimits & { 
 
   const finish = (): void => {
     if (!cur) return;
-    const where = `${file}:${cur.line}`;
-    if (!cur.name) throw new ReproError('FORMAT', `${where}: package stanza has no P: (name)`);
-    if (!cur.version) throw new ReproError('FORMAT', `${where}: package ${cur.name} has no V: (version)`);
-    if (!opts.installed && !cur.checksum) throw new ReproError('FORMAT', `${where}: package ${cur.name} has no C: (checksum), so its file cannot be verified`);
+    if (!cur.name) throw new ReproError('FORMAT', `${at(file, cur.line)}: package stanza has no P: (name)`);
+    if (!cur.version) throw new ReproError('FORMAT', `${at(file, cur.line)}: package ${cur.name} has no V: (version)`);
+    if (!opts.installed && !cur.checksum) throw new ReproError('FORMAT', `${at(file, cur.line)}: package ${cur.name} has no C: (checksum), so its file cannot be verified`);
     if (out.length >= maxPackages) throw new ReproError('LIMIT', `${file}: more than ${maxPackages} packages`);
     out.push(cur);
     cur = undefined;
@@ -192,43 +196,42 @@ export function parseApkIndex(text: string, file: string, opts: IndexLimits & { 
 }
 
 function setField(cur: ApkPackageInfo, key: string, v: string, file: string, line: number, installed: boolean): void {
-  const where = (): string => `${file}:${line}`;
   switch (key) {
     case 'P':
-      if (!NAME.test(v)) throw new ReproError('FORMAT', `${where()}: "${v}" is not a package name`);
+      if (!NAME.test(v)) throw new ReproError('FORMAT', `${at(file, line)}: "${v}" is not a package name`);
       cur.name = v;
       break;
     case 'V':
       // apk orders even malformed versions (real indexes hold 2.5.0b5-r0), but a version becomes
       // part of a file name, so it may only use the characters versions are made of.
-      if (!VERSION_CHARS.test(v)) throw new ReproError('FORMAT', `${where()}: "${v}" is not a version`);
+      if (!VERSION_CHARS.test(v)) throw new ReproError('FORMAT', `${at(file, line)}: "${v}" is not a version`);
       cur.version = v;
       break;
     case 'A': cur.arch = v; break;
     case 'C': {
       const c = parseChecksum(v);
-      if (!c) throw new ReproError('FORMAT', `${where()}: "${v}" is not a package checksum (Q1 + base64 SHA-1)`);
+      if (!c) throw new ReproError('FORMAT', `${at(file, line)}: "${v}" is not a package checksum (Q1 + base64 SHA-1)`);
       cur.checksum = c;
       break;
     }
-    case 'S': cur.size = int(v, where, key); break;
-    case 'I': cur.installedSize = int(v, where, key); break;
+    case 'S': cur.size = int(v, file, line, key); break;
+    case 'I': cur.installedSize = int(v, file, line, key); break;
     case 'T': cur.description = v; break;
     case 'U': cur.url = v; break;
     case 'L': cur.license = v; break;
     case 'o': cur.origin = v; break;
     case 'm': cur.maintainer = v; break;
-    case 't': cur.buildTime = int(v, where, key); break;
+    case 't': cur.buildTime = int(v, file, line, key); break;
     case 'c': cur.commit = v; break;
-    case 'D': cur.setList('D', v, where); break;
-    case 'p': cur.provides = provideList(v, where); break;
-    case 'i': cur.setList('i', v, where); break;
-    case 'k': cur.providerPriority = int(v, where, key); break;
-    case 'r': cur.setList('r', v, where); break;
-    case 'q': cur.replacesPriority = int(v, where, key); break;
+    case 'D': cur.setList('D', v, line); break;
+    case 'p': cur.provides = provideList(v, file, line); break;
+    case 'i': cur.setList('i', v, line); break;
+    case 'k': cur.providerPriority = int(v, file, line, key); break;
+    case 'r': cur.setList('r', v, line); break;
+    case 'q': cur.replacesPriority = int(v, file, line, key); break;
     default:
       if (key >= 'A' && key <= 'Z' && !(installed && INSTALLED_DB_FIELDS.has(key))) {
-        throw new ReproError('FORMAT', `${where()}: unknown field ${key}:`);
+        throw new ReproError('FORMAT', `${at(file, line)}: unknown field ${key}:`);
       }
   }
 }

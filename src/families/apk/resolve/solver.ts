@@ -175,8 +175,9 @@ class Solver {
         f.ordered = true;
         this.n(f.name).orderId = ++this.order;
       }
-      if (f.ri < f.name.rinstallIf.length) {
-        const child = visit(f.name.rinstallIf[f.ri++]);
+      const riif = f.name.rinstallIf;
+      if (riif && f.ri < riif.length) {
+        const child = visit(riif[f.ri++]);
         if (child) stack.push(child);
         continue;
       }
@@ -243,7 +244,7 @@ class Solver {
   }
 
   private reevaluateReverseInstallIf(name: Name): void {
-    for (const n0 of name.rinstallIf) {
+    for (const n0 of name.rinstallIf ?? []) {
       const s = this.n(n0);
       if (!s.seen || s.noIif) continue;
       s.reevaluateIif = true;

@@ -42,8 +42,8 @@ export interface Name {
   id: number;
   name: string;
   providers: Provider[];
-  /** Names of packages whose install_if mentions this name. */
-  rinstallIf: Name[];
+  /** Names of packages whose install_if mentions this name (undefined: none, the common case). */
+  rinstallIf?: Name[];
 }
 
 export class Universe {
@@ -53,7 +53,7 @@ export class Universe {
   name(n: string): Name {
     let v = this.names.get(n);
     if (!v) {
-      v = { id: this.names.size, name: n, providers: [], rinstallIf: [] };
+      v = { id: this.names.size, name: n, providers: [], rinstallIf: undefined };
       this.names.set(n, v);
     }
     return v;
@@ -87,7 +87,7 @@ export class Universe {
     // are needed for discovery itself, and few packages have them.
     if (pkg.installIf.length) {
       const self = this.name(pkg.name);
-      for (const d of pkg.installIf) addOnce(this.name(d.name).rinstallIf, self);
+      for (const d of pkg.installIf) addOnce((this.name(d.name).rinstallIf ??= []), self);
     }
     return pkg;
   }
