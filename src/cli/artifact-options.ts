@@ -8,6 +8,7 @@ export interface ArtifactFlags extends NetFlags {
   file: string;
   jobs: string;
   mirror: string[];
+  insecure?: boolean;
   quiet?: boolean;
 }
 
@@ -15,7 +16,13 @@ export function addArtifactOptions(cmd: Command): Command {
   cmd
     .option('-f, --file <lockfile>', 'lockfile to read', 'repro-get.lock.yaml')
     .addOption(new Option('-j, --jobs <n>', 'parallel downloads').default('8'))
-    .option('--mirror <url>', 'extra mirror laid out like the archive, tried after the lock\'s URLs (repeatable; also $REPRO_GET_MIRROR, space-separated)', collect, [])
+    .option(
+      '--mirror <url>',
+      'extra mirror: laid out like the archive (http(s)://…, tried after the lock\'s URLs), or a sha256 store tried first (oci://HOST/REPO, dir:FOLDER, store+https://…/) (repeatable; also $REPRO_GET_MIRROR, space-separated)',
+      collect,
+      [],
+    )
+    .option('--insecure', 'plain HTTP to an oci:// mirror on a loopback address')
     .option('-q, --quiet', 'print nothing but errors');
   return addNetOptions(cmd);
 }
@@ -23,5 +30,5 @@ export function addArtifactOptions(cmd: Command): Command {
 export function artifactOptions(f: ArtifactFlags): ArtifactRunOptions {
   const jobs = Number(f.jobs);
   if (!Number.isInteger(jobs) || jobs < 1 || jobs > 64) throw new ReproError('USAGE', `--jobs ${f.jobs}: expected a whole number from 1 to 64.`);
-  return { ...netOptions(f), jobs, mirrors: f.mirror };
+  return { ...netOptions(f), jobs, mirrors: f.mirror, insecureRegistry: f.insecure };
 }

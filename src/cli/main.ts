@@ -10,6 +10,7 @@ import { register as why } from './why.js';
 import { register as verify } from './verify.js';
 import { register as update } from './update.js';
 import { register as dockerfile } from './dockerfile.js';
+import { register as mirror } from './mirror.js';
 
 const program = new Command();
 program
@@ -27,6 +28,7 @@ why(program);
 verify(program);
 update(program);
 dockerfile(program);
+mirror(program);
 
 const json = process.argv.includes('--json');
 try {

@@ -10,10 +10,14 @@
  * error lists all that failed, with every URL tried and expected vs actual digest and size.
  */
 import { createHash } from 'node:crypto';
+import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
+import { isAbsolute, resolve } from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
+import { parseOciRef, type OciRef } from '../oci/reference.js';
 import type { LockedPackage } from '../lockfile/schema.js';
 import type { ContentCache } from './cache.js';
 import { silentProgress, type ProgressSink } from './progress.js';
@@ -42,25 +46,55 @@ export function artifactOf(p: LockedPackage): Artifact {
 /**
  * An extra place to look for artifacts (--mirror, REPRO_GET_MIRROR).
  *
- * Seam for the content-store issue: a static store laid out as `<base>/sha256/<hex>` (and its local
- * `dir:` form) becomes another `kind` here, a case in `mirrorUrl()`, and for `dir:` a non-HTTP case
- * in `attemptOnce()`; the pool, verification and cache stay as they are.
+ * `pool`: laid out like the archive (the package's filename is appended), tried after the lock's
+ * URLs. `store`: content-addressed, an artifact is `prefix + <sha256 hex>` — a static store
+ * (`dir:/srv/repro` or `store+https://host/path/`, both `<base>/sha256/<hex>`) or an OCI registry
+ * (`oci://host/repo`, `/v2/<repo>/blobs/sha256:<hex>`); stores are your own copies, so they are
+ * tried before the lock's URLs. Either way the bytes are verified against the lock, so a mirror
+ * can never change what is installed.
  */
-export type MirrorBase = { kind: 'pool'; url: string };
+export type MirrorBase =
+  | { kind: 'pool'; url: string }
+  | {
+      kind: 'store';
+      url: string;
+      prefix: string;
+      /** Set for oci:// mirrors; whoever resolves registry credentials fills in `authorize`. */
+      oci?: OciRef;
+      /** The Authorization header for requests under `prefix` (renew: the last one was refused). */
+      authorize?: (renew: boolean) => Promise<string | undefined>;
+    };
 
-export function parseMirrorBase(s: string): MirrorBase {
-  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(s)) {
-    throw new ReproError('USAGE', `--mirror ${JSON.stringify(s)}: expected an http:// or https:// base URL laid out like the archive (the package's filename is appended).`);
+export function parseMirrorBase(s: string, opts: { insecure?: boolean } = {}): MirrorBase {
+  if (s.startsWith('dir:')) {
+    const dir = s.slice(4);
+    if (!dir) throw new ReproError('USAGE', `--mirror dir: needs a folder (dir:/srv/repro, holding sha256/<hex> files).`);
+    const abs = isAbsolute(dir) ? dir : resolve(dir);
+    return { kind: 'store', url: `dir:${abs}`, prefix: pathToFileURL(abs).toString().replace(/\/?$/, '/sha256/') };
   }
-  return { kind: 'pool', url: s.endsWith('/') ? s : s + '/' };
+  if (s.startsWith('oci://')) {
+    const ref = parseOciRef(s, opts);
+    if (ref.tag) throw new ReproError('USAGE', `--mirror ${s}: name the repository without a tag (blobs are fetched by digest).`);
+    return { kind: 'store', url: s, prefix: `${ref.base}/v2/${ref.repository}/blobs/sha256:`, oci: ref };
+  }
+  const store = s.startsWith('store+');
+  const u = store ? s.slice(6) : s;
+  if (!/^https?:\/\/[^\s/]+(\/\S*)?$/.test(u)) {
+    throw new ReproError(
+      'USAGE',
+      `--mirror ${JSON.stringify(s)}: expected an http:// or https:// base URL laid out like the archive (the package's filename is appended), store+https://… or dir:FOLDER for a sha256/<hex> store, or oci://HOST/REPOSITORY.`,
+    );
+  }
+  const url = u.endsWith('/') ? u : u + '/';
+  return store ? { kind: 'store', url: s, prefix: url + 'sha256/' } : { kind: 'pool', url };
 }
 
 /** --mirror flags first, then REPRO_GET_MIRROR (space-separated), without duplicates. */
-export function mirrorsFrom(flags: string[] = [], env: NodeJS.ProcessEnv = process.env): MirrorBase[] {
+export function mirrorsFrom(flags: string[] = [], env: NodeJS.ProcessEnv = process.env, opts: { insecure?: boolean } = {}): MirrorBase[] {
   const all = [...flags, ...(env.REPRO_GET_MIRROR ?? '').split(/\s+/).filter(Boolean)];
   const seen = new Set<string>();
   const out: MirrorBase[] = [];
-  for (const m of all.map(parseMirrorBase)) if (!seen.has(m.url)) (seen.add(m.url), out.push(m));
+  for (const m of all.map((s) => parseMirrorBase(s, opts))) if (!seen.has(m.url)) (seen.add(m.url), out.push(m));
   return out;
 }
 
@@ -68,12 +102,15 @@ function mirrorUrl(m: MirrorBase, a: Artifact): string {
   switch (m.kind) {
     case 'pool':
       return m.url + a.filename.split('/').map(encodeURIComponent).join('/');
+    case 'store':
+      return m.prefix + a.sha256;
   }
 }
 
-/** Every URL to try for one artifact, in order, each once. */
+/** Every URL to try for one artifact, in order, each once: stores, the lock's URLs, pool mirrors. */
 export function candidateUrls(a: Artifact, mirrors: MirrorBase[] = []): string[] {
-  return [...new Set([...a.urls, ...mirrors.map((m) => mirrorUrl(m, a))])];
+  const of = (kind: MirrorBase['kind']) => mirrors.filter((m) => m.kind === kind).map((m) => mirrorUrl(m, a));
+  return [...new Set([...of('store'), ...a.urls, ...of('pool')])];
 }
 
 export interface DownloadOptions {
@@ -173,6 +210,7 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
     userAgent: opts.userAgent ?? 'repro-get',
     onAttempt: opts.onAttempt,
     progress,
+    stores: (opts.mirrors ?? []).filter((m): m is Extract<MirrorBase, { kind: 'store' }> => m.kind === 'store'),
   };
   // Stable order (big files first keeps the pool busy to the end), independent of cache timing.
   missing.sort((x, y) => y.size - x.size || (x.label < y.label ? -1 : x.label > y.label ? 1 : 0));
@@ -218,6 +256,7 @@ interface Ctx {
   userAgent: string;
   onAttempt?: (url: string) => void;
   progress: ProgressSink;
+  stores: Extract<MirrorBase, { kind: 'store' }>[];
 }
 
 /** Tries every URL until one gives exactly the artifact: resolves with that verified temporary file. */
@@ -257,19 +296,41 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
   const abort = new AbortController();
   const timer = setTimeout(() => abort.abort(new Error(`not complete after ${ctx.totalTimeoutMs} ms`)), ctx.totalTimeoutMs);
   let url = url0;
+  // The store this URL belongs to: a dir: store is read from disk, an OCI one may want a header
+  // (sent to that registry only: a redirect elsewhere is a signed storage URL and gets none).
+  const store = ctx.stores.find((m) => url0.startsWith(m.prefix));
   try {
-    for (let hops = 0; ; hops++) {
+    for (let hops = 0, renewed = false; ; hops++) {
+      let body: AsyncIterable<Buffer>;
+      let announced = NaN;
+      if (hops === 0 && store && url.startsWith('file:')) {
+        ctx.onAttempt?.(url);
+        const file = fileURLToPath(url);
+        const s = createReadStream(file, { highWaterMark: 1 << 20 });
+        await new Promise<void>((ok, fail) => s.once('open', () => ok()).once('error', fail)).catch((e: NodeJS.ErrnoException) => {
+          throw new AttemptError(e.code === 'ENOENT' ? `not in the store (${file})` : `${e.code ?? ''} ${e.message}`.trim(), e.code === 'ENOENT');
+        });
+        abort.signal.addEventListener('abort', () => s.destroy());
+        body = s as AsyncIterable<Buffer>;
+      } else {
       if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
       ctx.onAttempt?.(url);
+      const auth = hops === 0 && store?.authorize ? await store.authorize(renewed) : undefined;
       const res = await ctx.request(url, {
         dispatcher: ctx.dispatcher,
         method: 'GET',
         // identity: the digest is of the file, not of a transfer encoding of it
-        headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity' },
+        headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) },
         headersTimeout: ctx.timeoutMs,
         bodyTimeout: ctx.timeoutMs,
         signal: abort.signal,
       });
+      if (res.statusCode === 401 && auth && !renewed) {
+        // An expired token: renew once and ask again.
+        await res.body.dump().catch(() => {});
+        (renewed = true), (hops = -1);
+        continue;
+      }
       if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
         await res.body.dump().catch(() => {});
         if (hops >= ctx.maxRedirects) throw new AttemptError(`more than ${ctx.maxRedirects} redirects`, true);
@@ -282,11 +343,13 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
         const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
         throw new AttemptError(`HTTP ${res.statusCode}${url !== url0 ? ` (after redirect to ${url})` : ''}`, permanent);
       }
-      const announced = Number(res.headers['content-length'] ?? NaN);
+      announced = Number(res.headers['content-length'] ?? NaN);
       if (Number.isFinite(announced) && announced > a.size) {
         res.body.on('error', () => {}); // destroying emits an AbortError nobody else listens for
         res.body.destroy();
         throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
+      }
+      body = res.body as AsyncIterable<Buffer>;
       }
       const hash = createHash('sha256');
       let got = 0;
@@ -301,7 +364,7 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
           if (bytesWritten !== batchBytes) throw new Error(`short write to ${tmp} (${bytesWritten} of ${batchBytes} bytes)`);
           (batch = []), (batchBytes = 0);
         };
-        for await (const chunk of res.body as AsyncIterable<Buffer>) {
+        for await (const chunk of body) {
           got += chunk.length;
           // Abort as soon as the body is too long (leaving the loop destroys the connection):
           // a hostile server cannot fill the disk.
