@@ -9,12 +9,19 @@ import { readdir, readFile, stat } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { ReproError } from '../../core/errors.js';
 
-export interface ApkKey {
-  /** File name, as signatures name it. */
-  name: string;
-  key: KeyObject;
-  /** sha256 of the DER public key, upper-case hex (recorded in the lock's signedBy). */
-  id: string;
+export class ApkKey {
+  private digest?: string;
+
+  constructor(
+    /** File name, as signatures name it. */
+    readonly name: string,
+    readonly key: KeyObject,
+  ) {}
+
+  /** sha256 of the DER public key, upper-case hex (recorded in the lock's signedBy); computed when first asked. */
+  get id(): string {
+    return (this.digest ??= createHash('sha256').update(this.key.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase());
+  }
 }
 
 export type ApkKeyring = Map<string, ApkKey>;
@@ -29,8 +36,7 @@ export function parseApkKey(pem: Buffer | string, name: string): ApkKey {
     throw new ReproError('SIGNATURE', `${name}: not a PEM public key: ${(e as Error).message}`);
   }
   if (key.asymmetricKeyType !== 'rsa') throw new ReproError('SIGNATURE', `${name}: apk keys are RSA; this is ${key.asymmetricKeyType}.`);
-  const id = createHash('sha256').update(key.export({ type: 'spki', format: 'der' })).digest('hex').toUpperCase();
-  return { name, key, id };
+  return new ApkKey(name, key);
 }
 
 /** Keys from files and folders (a folder contributes its `*.pub` files, like /etc/apk/keys). */

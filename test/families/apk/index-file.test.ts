@@ -12,7 +12,7 @@ import { describe, expect, it } from 'vitest';
 import { ReproError } from '../../../src/core/errors.js';
 import { gzipMembers } from '../../../src/families/apk/gzip.js';
 import { readApkIndexFile } from '../../../src/families/apk/index-file.js';
-import { loadApkKeys } from '../../../src/families/apk/keys.js';
+import { ApkKey, loadApkKeys } from '../../../src/families/apk/keys.js';
 import { readTar } from '../../../src/families/apk/tar.js';
 import { buildApk, buildIndex, fixtureKey, FIXTURE_KEYS, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
 import { REAL_DIR, REAL_INDEXES } from './support/real.js';
@@ -98,7 +98,7 @@ describe('fixture indexes', () => {
       expect(f.signature.keyNames).toEqual([TRUSTED_KEY]);
     }
     // The untrusted key's *name* made trusted with the wrong public key: the signature must fail.
-    const impostor = new Map([[UNTRUSTED_KEY, { ...keys.get(TRUSTED_KEY)!, name: UNTRUSTED_KEY }]]);
+    const impostor = new Map([[UNTRUSTED_KEY, new ApkKey(UNTRUSTED_KEY, keys.get(TRUSTED_KEY)!.key)]]);
     const signedByOther = buildIndex(pkgs, await fixtureKey(UNTRUSTED_KEY));
     const e = thrown(() => readApkIndexFile(signedByOther, 'i', impostor, true));
     expect(e.message).toContain(`signature does not verify with ${UNTRUSTED_KEY}`);
