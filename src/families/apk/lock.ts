@@ -52,7 +52,7 @@ export async function lockApk(ctx: LockContext): Promise<Lockfile> {
   } else {
     baseWorld = [{ dep: { name: d.base, conflict: false }, raw: d.base, base: true }];
     ctx.log(`resolving the base system (${d.base})`);
-    for (const p of resolveApk(u, baseWorld).packages) p.installed = true;
+    for (const p of baseSystem(u, baseWorld)) p.installed = true;
   }
   const base = u.packages.filter((p) => p.installed);
   const requests = worldFromRequests(spec.packages, arch, d.architectures);
@@ -140,6 +140,19 @@ export async function lockApk(ctx: LockContext): Promise<Lockfile> {
     })),
     packages,
   };
+}
+
+/** The default base (`apk add alpine-base` on an empty root); a failure says what to do instead. */
+function baseSystem(u: Universe, world: WorldEntry[]): ApkPackage[] {
+  try {
+    return resolveApk(u, world).packages;
+  } catch (e) {
+    if (!(e instanceof ReproError)) throw e;
+    throw new ReproError(e.code, `the default base system (${world.map((w) => w.raw).join(' ')}) cannot be resolved from these repositories: ${e.message}`, {
+      hint: 'Lock against your base image\'s own package list instead: --installed FILE, with FILE its /lib/apk/db/installed.',
+      detail: e.detail,
+    });
+  }
 }
 
 /**

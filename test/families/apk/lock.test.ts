@@ -264,6 +264,13 @@ describe('apk lock', () => {
     expect(l.options.base).toBe(`installed:sha256:${sha256(Buffer.from(db))}`);
   });
 
+  it('says how to go on when the default base cannot be resolved', async () => {
+    const e = await lockError(['homemade'], { components: ['unsigned'], repos: [{ id: 'unsigned', url: `${mirror.url}/alpine/v3.20/unsigned`, untrusted: true, keyrings: [] }] });
+    expect(e.code).toBe('NOT_FOUND');
+    expect(e.message).toMatch(/^the default base system \(alpine-base\) cannot be resolved from these repositories: unknown package "alpine-base"/);
+    expect(e.hint).toContain('--installed');
+  });
+
   it('refuses a snapshot time older than the index (Alpine mirrors serve only their current state)', async () => {
     const e = await lockError(['jq'], { snapshot: '2020-01-01T00:00:00Z' });
     expect(e.code).toBe('SIGNATURE');
