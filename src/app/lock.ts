@@ -4,7 +4,7 @@ import type { Lockfile } from '../core/lockfile/schema.js';
 import type { Spec } from '../core/spec.js';
 import { getFamily } from '../families/index.js';
 import { makeFetcher, type NetOptions } from './context.js';
-import { checkRollback } from './rollback.js';
+import { checkLockShape, checkRollback } from './rollback.js';
 
 export interface LockRunOptions extends NetOptions {
   now?: Date;
@@ -25,6 +25,7 @@ export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockf
   });
   try {
     const next = await family.lock({ spec, distro: data, release, fetcher, now: opts.now ?? new Date(), log, pinnedRoots: opts.pinnedRoots });
+    checkLockShape(next, data.family);
     if (opts.previous) checkRollback(opts.previous.lock, next, opts.previous.file, spec.snapshot);
     return next;
   } finally {

@@ -5,7 +5,25 @@
  * recorded for the same source is refused. Asking for an earlier snapshot on purpose is allowed.
  */
 import { ReproError } from '../core/errors.js';
-import type { Lockfile } from '../core/lockfile/schema.js';
+import { lockfileSchema, type Lockfile } from '../core/lockfile/schema.js';
+
+/**
+ * Whatever a family built from signed-but-hostile metadata must pass the lockfile schema before it
+ * is written (file names that escape their folder, malformed digests): the reader would refuse it
+ * later anyway, and a lock that cannot be read back must not replace a good one.
+ */
+export function checkLockShape(next: Lockfile, family: string): void {
+  const r = lockfileSchema.safeParse(next);
+  if (r.success) return;
+  const issues = r.error.issues.slice(0, 5).map((i) => {
+    const at = i.path.map(String).join('.');
+    const pkg = i.path[0] === 'packages' && typeof i.path[1] === 'number' ? next.packages[i.path[1]] : undefined;
+    return `${at}${pkg ? ` (${pkg.name} ${pkg.version} from ${pkg.source})` : ''}: ${i.message}`;
+  });
+  throw new ReproError('FORMAT', `the ${family} repository metadata gives a lock that is not valid: ${issues.join('; ')}.`, {
+    hint: 'The repository metadata is broken or hostile; nothing was written. Use another mirror.',
+  });
+}
 
 export function checkRollback(previous: Lockfile | undefined, next: Lockfile, previousFile: string, requestedSnapshot?: string): void {
   if (!previous || previous.family !== next.family || previous.distro !== next.distro) return;

@@ -148,7 +148,7 @@ export function expectClear(e: ReproError, code: string | RegExp, ...mentions: (
 
 /**
  * The cache holds only verified files: every `sha256/<hex>` hashes to its name, no temporary file
- * is left beside them or in `tmp/`, and every alias points at a well-formed digest.
+ * is left beside them, in `tmp/`, `alias/` or `derived/`.
  */
 export async function expectCleanCache(dir: string): Promise<{ entries: number }> {
   const st = await stat(dir).catch(() => undefined);
@@ -156,7 +156,7 @@ export async function expectCleanCache(dir: string): Promise<{ entries: number }
   const problems: string[] = [];
   let entries = 0;
   for (const name of await readdir(dir)) {
-    if (!['sha256', 'tmp', 'alias'].includes(name)) problems.push(`unexpected ${name}`);
+    if (!['sha256', 'tmp', 'alias', 'derived'].includes(name)) problems.push(`unexpected ${name}`);
   }
   for (const f of await readdir(join(dir, 'sha256')).catch(() => [] as string[])) {
     if (!/^[0-9a-f]{64}$/.test(f)) {
@@ -170,6 +170,10 @@ export async function expectCleanCache(dir: string): Promise<{ entries: number }
   for (const f of await readdir(join(dir, 'tmp')).catch(() => [] as string[])) problems.push(`tmp/${f}: left over`);
   for (const f of await readdir(join(dir, 'alias'), { recursive: true }).catch(() => [] as string[])) {
     if (String(f).includes('.tmp-')) problems.push(`alias/${f}: left over`);
+  }
+  // derived/ holds results computed from verified content, named by a digest of their inputs.
+  for (const f of await readdir(join(dir, 'derived')).catch(() => [] as string[])) {
+    if (!/^[0-9a-f]{64}$/.test(f)) problems.push(`derived/${f}: not a digest name (a partial or temporary file)`);
   }
   expect(problems).toEqual([]);
   return { entries };
