@@ -57,7 +57,6 @@ export interface Solution {
   /** Names claimed by two packages at different versions (rule 7). */
   doubleClaims: { name: Name; first: ApkPackage | null; second: ApkPackage }[];
   chosen(name: Name): Choice | undefined;
-  requirers(name: Name): number;
 }
 
 export function solve(u: Universe, worldIn: ApkDep[]): Solution {
@@ -119,7 +118,6 @@ class Solver {
       unprovided: this.unprovided,
       doubleClaims: this.doubleClaims,
       chosen: (name) => (self.ns[name.id]?.locked ? self.ns[name.id].chosen : undefined),
-      requirers: (name) => self.ns[name.id]?.requirers ?? 0,
     };
   }
 
