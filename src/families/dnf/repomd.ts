@@ -59,7 +59,13 @@ export function parseRepomd(xml: string, what: string): Repomd {
   if (/<!DOCTYPE|<!ENTITY/i.test(xml)) throw new ReproError('FORMAT', `${what}: DOCTYPE or ENTITY declarations are not accepted.`);
   const valid = XMLValidator.validate(xml);
   if (valid !== true) throw new ReproError('FORMAT', `${what}:${valid.err.line}: not well-formed XML: ${valid.err.msg}.`);
-  const doc = parser.parse(xml) as Node;
+  let doc: Node;
+  try {
+    doc = parser.parse(xml) as Node;
+  } catch (e) {
+    // The validator passes some documents the parser then refuses (e.g. `<?"xml …?>`).
+    throw new ReproError('FORMAT', `${what}: not well-formed XML: ${(e as Error).message}`);
+  }
   const root = doc.repomd as Node | undefined;
   if (!root || typeof root !== 'object') throw new ReproError('FORMAT', `${what}: no <repomd> root element.`);
   const files = new Map<string, RepomdFile>();
