@@ -117,6 +117,11 @@ export async function writeSignedSuite(dist: string, o: ReleaseOpts, key: openpg
   await writeFile(join(dist, 'Release.gpg'), detached);
 }
 
+/** An armored detached signature (repomd.xml.asc, Release.gpg) made by `key` at `date`. */
+export async function signDetached(data: Uint8Array, key: openpgp.PrivateKey, date: Date): Promise<string> {
+  return openpgp.sign({ message: await openpgp.createMessage({ binary: data }), signingKeys: key, detached: true, date, config: { preferredHashAlgorithm: openpgp.enums.hash.sha256 } });
+}
+
 /** The fixture's bookworm amd64 Packages, uncompressed. */
 export async function fixturePackages(repo = FIXTURE_REPO): Promise<string> {
   return readFile(join(repo, 'debian/dists/bookworm/main/binary-amd64/Packages'), 'utf8');
