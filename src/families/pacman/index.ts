@@ -1,5 +1,7 @@
 /** The pacman family adapter (Arch Linux). */
 import type { Family } from '../family.js';
+import { pacmanDockerfile } from './dockerfile.js';
+import { installPacman } from './install.js';
 import { lockPacman } from './lock.js';
 import { vercmp } from './version.js';
 
@@ -7,4 +9,6 @@ export const pacman: Family = {
   name: 'pacman',
   compareVersions: vercmp,
   lock: lockPacman,
+  install: installPacman,
+  dockerfile: pacmanDockerfile,
 };

@@ -24,6 +24,9 @@ export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
   const spec = ctx.spec;
   const { arch, repos: plans } = planRepos(d, ctx.release, spec);
   const snapshot = spec.snapshot!; // planRepos refuses a lock without one
+  if (spec.installRecommends) {
+    throw new ReproError('SPEC', 'pacman never installs optional dependencies (%OPTDEPENDS%); name the ones you want as packages.');
+  }
   const trustP = PacmanTrust.load(d.keyrings, spec.keyrings);
   trustP.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
 
