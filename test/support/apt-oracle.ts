@@ -8,8 +8,9 @@
  * apt.conf.d, preferences and sources are never read, caches are disabled (a stale pkgcache.bin
  * with an equal mtime would silently answer for another case), and nothing is locked.
  */
-import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { execFileSync, spawn, spawnSync } from 'node:child_process';
+import { createHash } from 'node:crypto';
+import { existsSync, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 
@@ -111,11 +112,33 @@ function parseLine(rest: string, nativeArch: string): OraclePkg | undefined {
   return { name, version: m[3] ?? m[2] ?? '', arch: m[4] ?? qualifier ?? nativeArch };
 }
 
-export function runAptOracle(input: OracleInput): OracleResult {
-  const native = input.nativeArch ?? 'amd64';
-  const foreign = input.foreignArchs ?? [];
-  const dir = mkdtempSync(join(tmpdir(), 'apt-oracle-'));
-  try {
+/**
+ * A private apt state folder holding exactly the given lists, status and preferences. Without
+ * `dir` it is a fresh temp folder and apt's binary caches are off; with a persistent `dir` (the
+ * live test, many requests over one 50 MB index) the files are rewritten only when the input
+ * changes and apt's caches are kept, which apt revalidates against each file's size and mtime.
+ */
+export class AptState {
+  readonly dir: string;
+  private readonly temporary: boolean;
+  readonly native: string;
+
+  constructor(input: Omit<OracleInput, 'requests'>, dir?: string) {
+    this.native = input.nativeArch ?? 'amd64';
+    this.temporary = dir === undefined;
+    this.dir = dir ?? mkdtempSync(join(tmpdir(), 'apt-oracle-'));
+    const key = createHash('sha256').update(JSON.stringify(input)).digest('hex');
+    const keyFile = join(this.dir, 'input.sha256');
+    if (!this.temporary && existsSync(keyFile) && readFileSync(keyFile, 'utf8') === key) return;
+    if (!this.temporary) rmSync(this.dir, { recursive: true, force: true });
+    this.write(input, !this.temporary);
+    writeFileSync(keyFile, key);
+  }
+
+  private write(input: Omit<OracleInput, 'requests'>, caches: boolean): void {
+    const dir = this.dir;
+    const native = this.native;
+    const foreign = input.foreignArchs ?? [];
     for (const d of ['lists', 'etc/empty', 'cache/archives/partial', 'state', 'log']) mkdirSync(join(dir, d), { recursive: true });
     const sourcesList: string[] = [];
     input.sources.forEach((s, i) => {
@@ -138,8 +161,9 @@ export function runAptOracle(input: OracleInput): OracleResult {
       `Dir::State::status "${dir}/status";`,
       `Dir::State::Lists "${dir}/lists/";`,
       `Dir::Cache "${dir}/cache/";`,
-      `Dir::Cache::pkgcache "";`,
-      `Dir::Cache::srcpkgcache "";`,
+      // A fresh folder gets fresh files whose mtimes may repeat a previous run's: no caches there.
+      `Dir::Cache::pkgcache "${caches ? 'pkgcache.bin' : ''}";`,
+      `Dir::Cache::srcpkgcache "${caches ? 'srcpkgcache.bin' : ''}";`,
       `Dir::Etc "${dir}/etc/";`,
       `Dir::Etc::SourceList "${dir}/etc/sources.list";`,
       `Dir::Etc::SourceParts "${dir}/etc/empty/";`,
@@ -158,27 +182,63 @@ export function runAptOracle(input: OracleInput): OracleResult {
       `quiet "1";`,
     ];
     writeFileSync(join(dir, 'apt.conf'), conf.join('\n') + '\n');
-    const r = spawnSync('apt-get', ['install', '-s', ...input.requests], {
-      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APT_CONFIG: join(dir, 'apt.conf'), LANG: 'C', LC_ALL: 'C' },
-      encoding: 'utf8',
-      maxBuffer: 64 << 20,
+  }
+
+  private spawnArgs(requests: string[]) {
+    return {
+      args: ['install', '-s', ...requests],
+      env: { PATH: process.env.PATH ?? '/usr/bin:/bin', APT_CONFIG: join(this.dir, 'apt.conf'), LANG: 'C', LC_ALL: 'C' },
+    };
+  }
+
+  run(requests: string[]): OracleResult {
+    const { args, env } = this.spawnArgs(requests);
+    const r = spawnSync('apt-get', args, { env, encoding: 'utf8', maxBuffer: 64 << 20 });
+    return parseOutput(r.status ?? -1, r.stdout, r.stderr, this.native);
+  }
+
+  /** The same, without blocking: the live test runs several apt-get processes at once. */
+  runAsync(requests: string[]): Promise<OracleResult> {
+    const { args, env } = this.spawnArgs(requests);
+    return new Promise((resolve, reject) => {
+      const child = spawn('apt-get', args, { env });
+      let stdout = '';
+      let stderr = '';
+      child.stdout.setEncoding('utf8').on('data', (d: string) => (stdout += d));
+      child.stderr.setEncoding('utf8').on('data', (d: string) => (stderr += d));
+      child.on('error', reject);
+      child.on('close', (code) => resolve(parseOutput(code ?? -1, stdout, stderr, this.native)));
     });
-    const output = `${r.stdout}${r.stderr}`;
-    const install: OraclePkg[] = [];
-    const remove: OraclePkg[] = [];
-    for (const line of r.stdout.split('\n')) {
-      if (line.startsWith('Inst ')) {
-        const p = parseLine(line.slice(5), native);
-        if (p) install.push(p);
-      } else if (line.startsWith('Remv ')) {
-        const p = parseLine(line.slice(5), native);
-        if (p) remove.push(p);
-      }
+  }
+
+  dispose(): void {
+    if (this.temporary) rmSync(this.dir, { recursive: true, force: true });
+  }
+}
+
+function parseOutput(exitCode: number, stdout: string, stderr: string, native: string): OracleResult {
+  const install: OraclePkg[] = [];
+  const remove: OraclePkg[] = [];
+  for (const line of stdout.split('\n')) {
+    if (line.startsWith('Inst ')) {
+      const p = parseLine(line.slice(5), native);
+      if (p) install.push(p);
+    } else if (line.startsWith('Remv ')) {
+      const p = parseLine(line.slice(5), native);
+      if (p) remove.push(p);
     }
-    const errors = r.stderr.split('\n').filter((l) => l.startsWith('E: '));
-    return { exitCode: r.status ?? -1, install, remove, errors, output };
+  }
+  const errors = stderr.split('\n').filter((l) => l.startsWith('E: '));
+  return { exitCode, install, remove, errors, output: `${stdout}${stderr}` };
+}
+
+/** One apt-get install -s run in a throwaway state folder. */
+export function runAptOracle(input: OracleInput): OracleResult {
+  const state = new AptState(input);
+  try {
+    return state.run(input.requests);
   } finally {
-    rmSync(dir, { recursive: true, force: true });
+    state.dispose();
   }
 }
 
