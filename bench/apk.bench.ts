@@ -12,7 +12,7 @@ import { execFile, spawnSync } from 'node:child_process';
 import { promisify } from 'node:util';
 import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { mkdir, writeFile } from 'node:fs/promises';
-import { tmpdir } from 'node:os';
+import { cpus, loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { parseApkIndex } from '../src/families/apk/apkindex.js';
@@ -47,6 +47,8 @@ if (!existsSync(REAL)) {
   console.log(`SKIP apk bench: ${REAL} is missing.`);
   process.exit(0);
 }
+// Shared machines vary: the load is part of every figure below.
+console.log(`load average at start: ${loadavg().map((x) => x.toFixed(1)).join(' ')} on ${cpus().length} CPUs`);
 const keys = await loadApkKeys([join(process.cwd(), 'distros/keys/alpine')]);
 const raw = readFileSync(REAL);
 
@@ -134,8 +136,10 @@ try {
     // The lock itself in this process (what the family does, without process start-up).
     const { data, release } = await loadDistro('alpine:3.16');
     const inProc: number[] = [];
+    const inProcCpu: number[] = [];
     for (let i = 0; i < RUNS; i++) {
       const http = new Http({ retries: 0 });
+      const c0 = process.cpuUsage();
       const t = performance.now();
       await lockApk({
         spec: {
@@ -146,9 +150,12 @@ try {
         distro: data, release, fetcher: new Fetcher(http, new ContentCache(cache)), now: new Date(), log: () => {},
       });
       inProc.push(performance.now() - t);
+      const c = process.cpuUsage(c0);
+      inProcCpu.push((c.user + c.system) / 1000);
       await http.close();
     }
     console.log(`lock in-process, warm cache:  ${stats(inProc)}   (goal < 300 ms)`);
+    console.log(`  the same, CPU time:         ${stats(inProcCpu)}`);
   } finally {
     await mirror.close();
   }
