@@ -23,6 +23,8 @@ describe('rule 1: who satisfies a name', () => {
   it('the package of that name and every package providing it, versioned or not', async () => {
     expect(await installs(V316, ['cmd:bash'], BASE)).toContain('bash-5.1.16-r2');
     expect(await installs(V316, ['so:libcurl.so.4'], BASE)).toContain('libcurl-7.83.1-r4');
+    expect(await installs(V316, ['pc:zlib'], BASE)).toEqual(['pkgconf-1.8.0-r1', 'zlib-dev-1.2.12-r3']);
+    expect(await installs(V316, ['pc:zlib>=1.2.12'], BASE)).toContain('zlib-dev-1.2.12-r3');
   });
 
   it('checks a constraint against the provided version; an unversioned provide meets none', async () => {
