@@ -75,29 +75,33 @@ export async function pushMirror(lockPath: string, to: string, opts: MirrorRunOp
     const store = join(target.dir, 'sha256');
     await mkdir(store, { recursive: true });
     await mkdir(join(target.dir, 'locks'), { recursive: true });
-    return withVerifiedArtifacts(lock, opts, async (files) => {
-      const byDigest = new Map(lock.packages.map((p) => [p.sha256, files.get(p)!]));
-      let uploaded = 0;
-      let bytesUploaded = 0;
-      const limit = pLimit(jobs);
-      await Promise.all(
-        unique.map((p) =>
-          limit(async () => {
-            const dest = join(store, p.sha256);
-            // Present with the right size counts as present: installs verify the bytes anyway.
-            if ((await stat(dest).catch(() => undefined))?.size === p.size) return;
-            await placeAtomically(byDigest.get(p.sha256)!, dest);
-            uploaded++;
-            bytesUploaded += p.size;
-            opts.onUpload?.(`sha256:${p.sha256}`);
-          }),
-        ),
-      );
-      // The lock last: a store that names a lock holds all its artifacts.
-      await writeAtomically(join(store, lockLayer.digest.slice(7)), lockBytes);
-      await writeAtomically(join(target.dir, 'locks', `${tag}.yaml`), lockBytes);
-      return { to: `dir:${target.dir}`, tag, blobs: unique.length + 1, uploaded, present: unique.length - uploaded, bytesUploaded };
-    });
+    // Present with the right size counts as present (installs verify the bytes anyway), so only
+    // the missing artifacts are downloaded and verified.
+    const limit = pLimit(jobs);
+    const missing = new Set<string>();
+    await Promise.all(unique.map((p) => limit(async () => void ((await stat(join(store, p.sha256)).catch(() => undefined))?.size === p.size || missing.add(p.sha256)))));
+    let uploaded = 0;
+    let bytesUploaded = 0;
+    if (missing.size) {
+      const need = { ...lock, packages: lock.packages.filter((p) => missing.has(p.sha256)) };
+      await withVerifiedArtifacts(need, opts, async (files) => {
+        const byDigest = new Map(need.packages.map((p) => [p.sha256, files.get(p)!]));
+        await Promise.all(
+          [...missing].map((sha) =>
+            limit(async () => {
+              await placeAtomically(byDigest.get(sha)!, join(store, sha));
+              uploaded++;
+              bytesUploaded += need.packages.find((p) => p.sha256 === sha)!.size;
+              opts.onUpload?.(`sha256:${sha}`);
+            }),
+          ),
+        );
+      });
+    }
+    // The lock last: a store that names a lock holds all its artifacts.
+    await writeAtomically(join(store, lockLayer.digest.slice(7)), lockBytes);
+    await writeAtomically(join(target.dir, 'locks', `${tag}.yaml`), lockBytes);
+    return { to: `dir:${target.dir}`, tag, blobs: unique.length + 1, uploaded, present: unique.length - uploaded, bytesUploaded };
   }
 
   const client = new RegistryClient(target.ref, { env: opts.env, actions: 'pull,push', timeoutMs: opts.timeoutMs });

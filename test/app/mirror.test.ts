@@ -14,7 +14,7 @@ import { pullMirror, pushMirror, type MirrorRunOptions } from '../../src/app/mir
 import { ReproError } from '../../src/core/errors.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import type { Lockfile } from '../../src/core/lockfile/schema.js';
-import { LOCK_ARTIFACT_TYPE, lockTag } from '../../src/core/oci/manifest.js';
+import { LOCK_ARTIFACT_TYPE, lockTag, sha256Hex } from '../../src/core/oci/manifest.js';
 import { FIXTURE_REPO, fixtureLock } from '../support/fixture-lock.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
 import { REGISTRY_BIN, REGISTRY_PASSWORD, REGISTRY_USER, startRegistry, startRegistryProxy, type Registry } from '../support/registry.js';
@@ -72,16 +72,20 @@ describe('dir: static store', () => {
     const r = await pushMirror(lockPath, `dir:${store}`, pushOpts());
     expect(r).toMatchObject({ tag: lockTag(text), blobs: PICKS.length + 1, uploaded: PICKS.length, present: 0 });
     const files = (await readdir(join(store, 'sha256'))).sort();
-    expect(files).toEqual([...lock.packages.map((p) => p.sha256), lockTag(text) && (await import('node:crypto')).createHash('sha256').update(text).digest('hex')].sort());
+    expect(files).toEqual([...lock.packages.map((p) => p.sha256), sha256Hex(text)].sort());
     expect(await readFile(join(store, 'locks', `${lockTag(text)}.yaml`), 'utf8')).toBe(text);
-
-    expect((await pushMirror(lockPath, `dir:${store}`, pushOpts())).uploaded).toBe(0);
 
     archiveGone();
     archive.requests.length = 0;
+    // Again, even with a cold cache: nothing to download, nothing to copy.
+    expect(await pushMirror(lockPath, `dir:${store}`, pushOpts({ cacheDir: join(dir, 'cold') }))).toMatchObject({ uploaded: 0, present: PICKS.length });
     const i = await installLocked(lockPath, installOpts({ mirrors: [`dir:${store}`] }));
     expect(i.downloaded).toBe(PICKS.length);
     expect(archive.requests).toEqual([]); // the store is tried first, and had everything
+
+    const pulled = await pullMirror(`dir:${store}`, join(dir, 'pulled.yaml'), pushOpts({ tag: lockTag(text), cacheDir: join(dir, 'pull-cache') }));
+    expect(pulled).toMatchObject({ packages: PICKS.length, downloaded: PICKS.length });
+    expect(await readFile(join(dir, 'pulled.yaml'), 'utf8')).toBe(text);
   });
 
   it('serves the same folder over HTTP as store+http://…/ (sha256/<hex>)', async () => {
