@@ -50,7 +50,7 @@ afterEach(async () => {
   await rm(dir, { recursive: true, force: true });
 });
 
-const pushOpts = (o: Partial<MirrorRunOptions> = {}): MirrorRunOptions => ({ cacheDir: join(dir, 'push-cache'), retries: 0, backoffMs: 1, timeoutMs: 5000, env: {}, insecureRegistry: true, ...o });
+const pushOpts = (o: Partial<MirrorRunOptions & { tag?: string }> = {}): MirrorRunOptions & { tag?: string } => ({ cacheDir: join(dir, 'push-cache'), retries: 0, backoffMs: 1, timeoutMs: 5000, env: {}, insecureRegistry: true, ...o });
 const installOpts = (o: Partial<InstallRunOptions> = {}): InstallRunOptions => ({
   cacheDir: join(dir, 'install-cache'),
   root: join(dir, 'root'),
