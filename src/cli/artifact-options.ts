@@ -18,7 +18,7 @@ export function addArtifactOptions(cmd: Command): Command {
     .addOption(new Option('-j, --jobs <n>', 'parallel downloads').default('8'))
     .option(
       '--mirror <url>',
-      'extra mirror: laid out like the archive (http(s)://…, tried after the lock\'s URLs), or a sha256 store tried first (oci://HOST/REPO, dir:FOLDER, store+https://…/) (repeatable; also $REPRO_GET_MIRROR, space-separated)',
+      'extra mirror: laid out like the archive (http(s)://…, tried after the lock\'s URLs), or a sha256 store tried first (oci://HOST/REPO, dir:FOLDER, store+https://…/ or https://…/sha256/) (repeatable; also $REPRO_GET_MIRROR, space-separated)',
       collect,
       [],
     )

@@ -263,6 +263,17 @@ describe.runIf(hasRegistry)('oci:// with htpasswd basic auth', () => {
 
     const r = await pushMirror(lockPath, repo, pushOpts({ env }));
     expect(r.uploaded).toBe(PICKS.length + 2);
+
+    // Without credentials the registry is skipped (asked once, not per artifact) for the archive.
+    const proxy = await startRegistryProxy(reg.host);
+    try {
+      const fallback = await installLocked(lockPath, installOpts({ mirrors: [`oci://${proxy.host}/private`], cacheDir: join(dir, 'no-creds') }));
+      expect(fallback.downloaded).toBe(PICKS.length);
+      expect(proxy.requests).toEqual(['GET /v2/']);
+    } finally {
+      await proxy.close();
+    }
+
     archiveGone();
     expect((await installLocked(lockPath, installOpts({ env, mirrors: [repo] }))).downloaded).toBe(PICKS.length);
   });

@@ -86,7 +86,10 @@ export function parseMirrorBase(s: string, opts: { insecure?: boolean } = {}): M
     );
   }
   const url = u.endsWith('/') ? u : u + '/';
-  return store ? { kind: 'store', url: s, prefix: url + 'sha256/' } : { kind: 'pool', url };
+  if (store) return { kind: 'store', url: s, prefix: url + 'sha256/' };
+  // A base ending in /sha256/ is a static store's own folder: no archive has one at that place.
+  if (/\/sha256\/$/.test(url)) return { kind: 'store', url, prefix: url };
+  return { kind: 'pool', url };
 }
 
 /** --mirror flags first, then REPRO_GET_MIRROR (space-separated), without duplicates. */
@@ -315,7 +318,8 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
       } else {
       if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
       ctx.onAttempt?.(url);
-      const auth = hops === 0 && store?.authorize ? await store.authorize(renewed) : undefined;
+      // No access to the registry is no access for this URL: the next URL, not a retry.
+      const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;
       const res = await ctx.request(url, {
         dispatcher: ctx.dispatcher,
         method: 'GET',

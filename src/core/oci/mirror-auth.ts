@@ -12,7 +12,12 @@ export function attachRegistryAuth(mirrors: MirrorBase[], env: NodeJS.ProcessEnv
     if (m.kind !== 'store' || !m.oci || m.authorize) continue;
     const c = new RegistryClient(m.oci, { env, actions: 'pull' });
     clients.push(c);
-    m.authorize = (renew) => c.authorization(renew);
+    // A refusal is remembered: asking again for each of hundreds of artifacts would not change it.
+    let refused: Error | undefined;
+    m.authorize = async (renew) => {
+      if (refused) throw refused;
+      return c.authorization(renew).catch((e: Error) => Promise.reject((refused = e)));
+    };
   }
   return async () => void (await Promise.all(clients.map((c) => c.close())));
 }

@@ -92,6 +92,10 @@ describe('store mirrors in the download pool', () => {
     ]);
   });
 
+  it('takes an http(s) base ending in /sha256/ as a static store', () => {
+    expect(candidateUrls(a, mirrorsFrom(['https://cdn.example/repro/sha256/'], {}))).toEqual([`https://cdn.example/repro/sha256/${a.sha256}`, a.urls[0]]);
+  });
+
   it('refuses what it cannot read', () => {
     expect(() => parseMirrorBase('dir:')).toThrow(/needs a folder/);
     expect(() => parseMirrorBase('oci://127.0.0.1:3/x:lock-1', { insecure: true })).toThrow(/without a tag/);
