@@ -69,7 +69,8 @@ export function parsePackageRequest(raw: string): PackageRequest | string {
   const name = colon === -1 ? left : left.slice(0, colon);
   const arch = colon === -1 ? undefined : left.slice(colon + 1);
   if (!name || !NAME.test(name)) return `"${raw}" is not a package name (expected name, name:arch, name=version or name:arch=version)`;
-  if (arch !== undefined && !/^[a-z0-9_-]+$/.test(arch)) return `"${raw}": "${arch}" is not an architecture`;
+  // After the colon: an architecture for apt, the rest of a virtual name for apk (so:libc.musl-x86_64.so.1).
+  if (arch !== undefined && !/^[A-Za-z0-9._+-]+$/.test(arch)) return `"${raw}": "${arch}" is not an architecture`;
   if (version !== undefined && (version === '' || /\s/.test(version))) return `"${raw}": empty or malformed version after "="`;
   return { name, arch, version, raw: s };
 }

@@ -52,3 +52,10 @@ describe('spec', () => {
     expect(await specDigest(a)).not.toBe(await specDigest(c));
   });
 });
+
+describe('package requests for every family', () => {
+  it('keeps apk virtual names such as so:libc.musl-x86_64.so.1 whole', () => {
+    expect(parsePackageRequest('so:libc.musl-x86_64.so.1')).toMatchObject({ name: 'so', arch: 'libc.musl-x86_64.so.1' });
+    expect(typeof parsePackageRequest('a:b c')).toBe('string');
+  });
+});
