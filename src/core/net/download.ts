@@ -5,8 +5,9 @@
  * AND size match the lock is renamed into the cache under its digest, so the cache never holds an
  * unverified byte and a warm cache means no HTTP request at all.
  *
- * Per artifact the URLs are tried in order (lock mirror, snapshot URL, the lock's fallbacks, then
- * --mirror bases), each with retries and exponential backoff; every artifact is attempted, and one
+ * Per artifact the URLs are tried in order (content-addressed --mirror stores, lock mirror, snapshot
+ * URL, the lock's fallbacks, then archive-layout --mirror bases), each with retries and exponential
+ * backoff; every artifact is attempted, and one
  * error lists all that failed, with every URL tried and expected vs actual digest and size.
  */
 import { createHash } from 'node:crypto';
@@ -316,44 +317,44 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
         abort.signal.addEventListener('abort', () => s.destroy());
         body = s as AsyncIterable<Buffer>;
       } else {
-      if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
-      ctx.onAttempt?.(url);
-      // No access to the registry is no access for this URL: the next URL, not a retry.
-      const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;
-      const res = await ctx.request(url, {
-        dispatcher: ctx.dispatcher,
-        method: 'GET',
-        // identity: the digest is of the file, not of a transfer encoding of it
-        headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) },
-        headersTimeout: ctx.timeoutMs,
-        bodyTimeout: ctx.timeoutMs,
-        signal: abort.signal,
-      });
-      if (res.statusCode === 401 && auth && !renewed) {
-        // An expired token: renew once and ask again.
-        await res.body.dump().catch(() => {});
-        (renewed = true), (hops = -1);
-        continue;
-      }
-      if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
-        await res.body.dump().catch(() => {});
-        if (hops >= ctx.maxRedirects) throw new AttemptError(`more than ${ctx.maxRedirects} redirects`, true);
-        url = new URL(String(res.headers.location), url).toString();
-        continue;
-      }
-      if (res.statusCode !== 200) {
-        await res.body.dump().catch(() => {});
-        // 404/403/410 will not get better by asking again; 5xx, 408 and 429 might.
-        const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
-        throw new AttemptError(`HTTP ${res.statusCode}${url !== url0 ? ` (after redirect to ${url})` : ''}`, permanent);
-      }
-      announced = Number(res.headers['content-length'] ?? NaN);
-      if (Number.isFinite(announced) && announced > a.size) {
-        res.body.on('error', () => {}); // destroying emits an AbortError nobody else listens for
-        res.body.destroy();
-        throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
-      }
-      body = res.body as AsyncIterable<Buffer>;
+        if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
+        ctx.onAttempt?.(url);
+        // No access to the registry is no access for this URL: the next URL, not a retry.
+        const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;
+        const res = await ctx.request(url, {
+          dispatcher: ctx.dispatcher,
+          method: 'GET',
+          // identity: the digest is of the file, not of a transfer encoding of it
+          headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) },
+          headersTimeout: ctx.timeoutMs,
+          bodyTimeout: ctx.timeoutMs,
+          signal: abort.signal,
+        });
+        if (res.statusCode === 401 && auth && !renewed) {
+          // An expired token: renew once and ask again.
+          await res.body.dump().catch(() => {});
+          (renewed = true), (hops = -1);
+          continue;
+        }
+        if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
+          await res.body.dump().catch(() => {});
+          if (hops >= ctx.maxRedirects) throw new AttemptError(`more than ${ctx.maxRedirects} redirects`, true);
+          url = new URL(String(res.headers.location), url).toString();
+          continue;
+        }
+        if (res.statusCode !== 200) {
+          await res.body.dump().catch(() => {});
+          // 404/403/410 will not get better by asking again; 5xx, 408 and 429 might.
+          const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
+          throw new AttemptError(`HTTP ${res.statusCode}${url !== url0 ? ` (after redirect to ${url})` : ''}`, permanent);
+        }
+        announced = Number(res.headers['content-length'] ?? NaN);
+        if (Number.isFinite(announced) && announced > a.size) {
+          res.body.on('error', () => {}); // destroying emits an AbortError nobody else listens for
+          res.body.destroy();
+          throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
+        }
+        body = res.body as AsyncIterable<Buffer>;
       }
       const hash = createHash('sha256');
       let got = 0;
