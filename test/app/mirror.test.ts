@@ -230,6 +230,14 @@ describe.runIf(hasRegistry)('oci:// against docker-registry (Distribution 2.8)',
       expect((await installLocked(lockPath, installOpts({ env, mirrors: [repo] }))).downloaded).toBe(PICKS.length);
       expect(proxy.tokens.at(-1)).toMatch(/ repository:bearer:pull$/);
 
+      // Tokens that expire after a few requests: push and install renew them and carry on (the
+      // archive still answers 404, so the install has only the registry).
+      proxy.tokenUses = 3;
+      const issued = proxy.tokens.length;
+      await pushMirror(lockPath, `oci://${proxy.host}/bearer-renew`, pushOpts({ env }));
+      expect((await installLocked(lockPath, installOpts({ env, mirrors: [`oci://${proxy.host}/bearer-renew`], cacheDir: join(dir, 'renew'), jobs: 1 }))).downloaded).toBe(PICKS.length);
+      expect(proxy.tokens.length - issued).toBeGreaterThan(4);
+
       const denied = (await pushMirror(lockPath, repo, pushOpts({ env: {} })).catch((x: unknown) => x)) as ReproError;
       expect(denied.code).toBe('NETWORK');
       expect(denied.message).toContain('access denied');

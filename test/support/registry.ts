@@ -83,6 +83,8 @@ export interface RegistryProxy {
   corrupt: Set<string>;
   /** Tokens issued by the fake token endpoint, with their scope. */
   tokens: string[];
+  /** With bearer: each token is good for this many requests, then refused (an expired token). */
+  tokenUses: number;
   close(): Promise<void>;
 }
 
@@ -95,6 +97,7 @@ export async function startRegistryProxy(upstream: string, opts: { bearer?: { us
   const requests: string[] = [];
   const corrupt = new Set<string>();
   const tokens: string[] = [];
+  const used = new Map<string, number>();
   const sockets = new Set<Socket>();
   let host = '';
   const server: Server = createServer((req: IncomingMessage, res: ServerResponse) => {
@@ -111,7 +114,9 @@ export async function startRegistryProxy(upstream: string, opts: { bearer?: { us
     const headers = { ...req.headers, host: upstream };
     if (opts.bearer) {
       const tok = /^Bearer (tok-\d+)$/.exec(req.headers.authorization ?? '')?.[1];
-      if (!tok || !tokens.some((t) => t.startsWith(tok + ' '))) {
+      const uses = tok ? (used.get(tok) ?? 0) + 1 : 0;
+      if (tok) used.set(tok, uses);
+      if (!tok || !tokens.some((t) => t.startsWith(tok + ' ')) || uses > proxy.tokenUses) {
         const repo = /^\/v2\/(.+)\/(blobs|manifests)\//.exec(url)?.[1];
         const scope = repo ? `,scope="repository:${repo}:pull,push"` : '';
         return void res.writeHead(401, { 'www-authenticate': `Bearer realm="http://${host}/token",service="test-registry"${scope}` }).end('{"errors":[{"code":"UNAUTHORIZED"}]}');
@@ -140,15 +145,17 @@ export async function startRegistryProxy(upstream: string, opts: { bearer?: { us
   server.on('connection', (s) => (sockets.add(s), s.on('close', () => sockets.delete(s))));
   await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
   host = `127.0.0.1:${(server.address() as AddressInfo).port}`;
-  return {
+  const proxy: RegistryProxy = {
     host,
     requests,
     corrupt,
     tokens,
+    tokenUses: Infinity,
     close: () =>
       new Promise<void>((r) => {
         for (const s of sockets) s.destroy();
         server.close(() => r());
       }),
   };
+  return proxy;
 }
