@@ -44,7 +44,7 @@ export async function decompress(data: Uint8Array, kind: Compression, what: stri
         return Buffer.from(data.buffer, data.byteOffset, data.byteLength);
       case 'gz':
         try {
-          return gunzipSync(data, { maxOutputLength: limit });
+          return gunzipSync(data, { maxOutputLength: limit, chunkSize: gzipChunk(data, limit) });
         } catch (e) {
           if ((e as { code?: string }).code === 'ERR_BUFFER_TOO_LARGE') throw tooBig(what, limit);
           throw e;
@@ -88,6 +88,19 @@ export async function decompressStream(data: Uint8Array, kind: Compression, what
     if (e instanceof ReproError) throw e;
     throw new ReproError('FORMAT', `${what}: cannot decompress ${kind} data: ${(e as Error).message}`);
   }
+}
+
+/**
+ * Output chunk size for gunzipSync: the size the gzip trailer announces (ISIZE, the last member's
+ * length mod 2^32), so the output is usually one allocation instead of hundreds of 16 KiB chunks
+ * joined at the end (half the time of a 13 MB index). Only a hint: a wrong ISIZE just means more
+ * chunks, and it is capped (64 MiB, and the output limit) so a lying trailer cannot make us
+ * allocate much up front.
+ */
+function gzipChunk(data: Uint8Array, limit: number): number {
+  const n = data.length;
+  const isize = n >= 18 ? (data[n - 4] | (data[n - 3] << 8) | (data[n - 2] << 16) | (data[n - 1] << 24)) >>> 0 : 0;
+  return Math.max(16 * 1024, Math.min(isize, limit, 64 * 1024 * 1024));
 }
 
 /** Collects a streamed output into one Buffer. */

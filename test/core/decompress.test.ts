@@ -40,6 +40,15 @@ describe('decompress', () => {
     }
   });
 
+  it('gz: the output does not depend on the trailer\'s size hint (multi-member: the last member is tiny)', async () => {
+    const big = Buffer.concat([text, text, text]);
+    const multi = Buffer.concat([gzipSync(big), gzipSync(Buffer.from('x'))]);
+    expect((await decompress(multi, 'gz', 'x')).equals(Buffer.concat([big, Buffer.from('x')]))).toBe(true);
+    const lying = gzipSync(text);
+    lying.writeUInt32LE(0xffffffff, lying.length - 4); // zlib checks ISIZE too: refused, not trusted
+    await expect(decompress(lying, 'gz', 'lying.gz')).rejects.toThrow(/lying\.gz: cannot decompress gz data/);
+  });
+
   it('a corrupt stream is a FORMAT error naming the file', async () => {
     const gz = gzipSync(text);
     gz[20] ^= 0xff;

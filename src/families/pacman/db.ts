@@ -10,7 +10,7 @@
  */
 import { ReproError } from '../../core/errors.js';
 import { decompress, type Compression } from '../../core/decompress.js';
-import { readTar } from './tar.js';
+import { walkTar } from './tar.js';
 import { emptyPackage, readDesc, type PacmanPackage } from './desc.js';
 
 /** Decompressed databases above this are refused (Arch's largest, extra.files, is far below). */
@@ -47,25 +47,29 @@ export async function parseDb(raw: Uint8Array, repo: string, what: string): Prom
 }
 
 export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPackage[] {
-  const entries = new Map<string, { desc?: Buffer; depends?: Buffer }>();
-  for (const e of readTar(tar, what)) {
-    const parts = e.path.split('/');
-    if (e.path === '' || parts.some((p) => p === '' || p === '.' || p === '..') || parts.length > 2) {
-      throw new ReproError('FORMAT', `${what}: unexpected entry "${e.path.slice(0, 200)}" (a database holds only <name>-<version>/ folders)`);
+  // Folder → byte ranges of its desc and depends files (decoded only once, below).
+  const entries = new Map<string, { desc?: [number, number]; depends?: [number, number] }>();
+  walkTar(tar, what, (path, type, start, end) => {
+    const slash = path.indexOf('/');
+    const dir = slash < 0 ? path : path.slice(0, slash);
+    const file = slash < 0 ? undefined : path.slice(slash + 1);
+    if (dir === '' || dir === '.' || dir === '..' || file === '' || file === '.' || file === '..' || file?.includes('/')) {
+      throw new ReproError('FORMAT', `${what}: unexpected entry "${path.slice(0, 200)}" (a database holds only <name>-<version>/ folders)`);
     }
-    const dir = parts[0];
-    const slot = entries.get(dir) ?? entries.set(dir, {}).get(dir)!;
-    if (parts.length === 1) {
-      if (e.type !== 'dir') throw new ReproError('FORMAT', `${what}: "${dir}" at the top level is not a folder`);
-      continue;
+    let slot = entries.get(dir);
+    if (!slot) entries.set(dir, (slot = {}));
+    if (file === undefined) {
+      if (type !== 'dir') throw new ReproError('FORMAT', `${what}: "${dir}" at the top level is not a folder`);
+      return;
     }
-    if (e.type !== 'file') continue;
-    if (parts[1] === 'desc' || parts[1] === 'depends') {
-      if (slot[parts[1]]) throw new ReproError('FORMAT', `${what}: ${e.path} appears twice`);
-      slot[parts[1]] = e.data;
+    if (type !== 'file') return;
+    if (file === 'desc' || file === 'depends') {
+      if (slot[file]) throw new ReproError('FORMAT', `${what}: ${path} appears twice`);
+      slot[file] = [start, end];
     }
     // `files` (in .files databases) and anything newer: not needed to resolve.
-  }
+  });
+  const decode = (r: [number, number]) => tar.toString('utf8', r[0], r[1]);
 
   const out: PacmanPackage[] = [];
   const names = new Set<string>();
@@ -76,8 +80,8 @@ export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPacka
     }
     const pkg = emptyPackage(repo);
     const seen = new Set<string>();
-    readDesc(slot.desc.toString('utf8'), `${what}:${dir}/desc`, pkg, seen);
-    if (slot.depends) readDesc(slot.depends.toString('utf8'), `${what}:${dir}/depends`, pkg, seen);
+    readDesc(decode(slot.desc), `${what}:${dir}/desc`, pkg, seen);
+    if (slot.depends) readDesc(decode(slot.depends), `${what}:${dir}/depends`, pkg, seen);
     checkPackage(pkg, dir, what);
     if (names.has(pkg.name)) throw new ReproError('FORMAT', `${what}: package ${pkg.name} appears twice`);
     names.add(pkg.name);

@@ -77,36 +77,41 @@ export function emptyPackage(repo: string): PacmanPackage {
  * one entry so a field given twice is refused. `file` is the name used in `file:line` messages.
  */
 export function readDesc(text: string, file: string, pkg: PacmanPackage, seen: Set<string>): void {
-  const lines = text.split('\n');
-  if (lines.length && lines[lines.length - 1] === '') lines.pop();
-  let i = 0;
   const fail = (line: number, msg: string): never => {
-    throw new ReproError('FORMAT', `${file}:${line + 1}: ${msg}`);
+    throw new ReproError('FORMAT', `${file}:${line}: ${msg}`);
   };
-  while (i < lines.length) {
-    const head = lines[i];
-    if (head.length > DESC_LIMITS.maxLine) throw new ReproError('LIMIT', `${file}:${i + 1}: line of ${head.length} characters exceeds ${DESC_LIMITS.maxLine}`);
-    if (head === '') {
-      i++;
-      continue;
+  const rec = pkg as unknown as Record<string, unknown>;
+  const n = text.length;
+  let pos = 0;
+  let line = 0;
+  /** The next line (without "\n"), or undefined at the end. */
+  const next = (): string | undefined => {
+    if (pos >= n) return undefined;
+    let end = text.indexOf('\n', pos);
+    if (end < 0) end = n;
+    const l = text.slice(pos, end);
+    pos = end + 1;
+    line++;
+    if (l.length > DESC_LIMITS.maxLine) throw new ReproError('LIMIT', `${file}:${line}: line of ${l.length} characters exceeds ${DESC_LIMITS.maxLine}`);
+    return l.charCodeAt(l.length - 1) === 13 ? l.slice(0, -1) : l;
+  };
+  for (let head = next(); head !== undefined; head = next()) {
+    if (head === '') continue;
+    if (head.length < 3 || head.charCodeAt(0) !== 37 || head.charCodeAt(head.length - 1) !== 37 || !/^%[A-Z0-9]+%$/.test(head)) {
+      fail(line, `expected a %FIELD% header, found "${head.slice(0, 80)}"`);
     }
-    const m = /^%([A-Z0-9]+)%$/.exec(head);
-    if (!m) fail(i, `expected a %FIELD% header, found "${head.slice(0, 80)}"`);
-    const key = m![1];
-    const headLine = i;
+    const key = head.slice(1, -1);
+    const headLine = line;
     const values: string[] = [];
-    for (i++; i < lines.length && lines[i] !== ''; i++) {
-      const v = lines[i];
-      if (v.length > DESC_LIMITS.maxLine) throw new ReproError('LIMIT', `${file}:${i + 1}: line of ${v.length} characters exceeds ${DESC_LIMITS.maxLine}`);
-      if (values.length >= DESC_LIMITS.maxValues) throw new ReproError('LIMIT', `${file}:${i + 1}: %${key}% has more than ${DESC_LIMITS.maxValues} values`);
-      values.push(v.endsWith('\r') ? v.slice(0, -1) : v);
+    for (let v = next(); v !== undefined && v !== ''; v = next()) {
+      if (values.length >= DESC_LIMITS.maxValues) throw new ReproError('LIMIT', `${file}:${line}: %${key}% has more than ${DESC_LIMITS.maxValues} values`);
+      values.push(v);
     }
     const spec = FIELDS[key];
     if (!spec) continue; // unknown to this version: skipped, as libalpm does
     if (seen.has(key)) fail(headLine, `%${key}% given twice`);
     seen.add(key);
     const [kind, prop] = spec;
-    const rec = pkg as unknown as Record<string, unknown>;
     if (kind === 'list') rec[prop] = values;
     else if (kind === 'deps') rec[prop] = values.map(parseDepend);
     else {

@@ -65,24 +65,27 @@ function checksumOk(h: Buffer, where: string): boolean {
   return want === unsigned || want === unsigned - 256 * high;
 }
 
-/** pax records: "LEN key=value\n", LEN counting the whole record. */
-function parsePax(data: Buffer, where: string): Map<string, string> {
-  const out = new Map<string, string>();
+/**
+ * pax records: "LEN key=value\n", LEN counting the whole record. Only `path` matters to a
+ * database (bsdtar also writes SCHILY.fflags and times); every record's framing is still checked.
+ */
+function paxPath(data: Buffer, where: string): string | undefined {
+  let path: string | undefined;
   let p = 0;
   while (p < data.length) {
     if (data[p] === 0) break; // padding
-    const sp = data.indexOf(0x20, p);
-    const len = sp < 0 || sp - p > 10 ? NaN : Number(data.subarray(p, sp).toString('latin1'));
-    if (!Number.isInteger(len) || len <= sp - p + 1 || p + len > data.length || data[p + len - 1] !== 0x0a) {
+    let len = 0;
+    let sp = p;
+    while (sp < data.length && sp - p < 10 && data[sp] >= 0x30 && data[sp] <= 0x39) len = len * 10 + (data[sp++] - 0x30);
+    if (data[sp] !== 0x20 || sp === p || len <= sp - p + 1 || p + len > data.length || data[p + len - 1] !== 0x0a) {
       throw new ReproError('FORMAT', `${where}: malformed pax record at byte ${p} of the extended header`);
     }
-    const rec = data.subarray(sp + 1, p + len - 1).toString('utf8');
-    const eq = rec.indexOf('=');
-    if (eq <= 0) throw new ReproError('FORMAT', `${where}: pax record without "key=" at byte ${p} of the extended header`);
-    out.set(rec.slice(0, eq), rec.slice(eq + 1));
+    const eq = data.indexOf(0x3d, sp + 1);
+    if (eq < 0 || eq >= p + len - 1) throw new ReproError('FORMAT', `${where}: pax record without "key=" at byte ${p} of the extended header`);
+    if (eq - sp - 1 === 4 && data.toString('latin1', sp + 1, eq) === 'path') path = data.toString('utf8', eq + 1, p + len - 1);
     p += len;
   }
-  return out;
+  return path;
 }
 
 function isZeroBlock(h: Buffer): boolean {
@@ -100,33 +103,49 @@ function cleanPath(p: string): string {
 /** All entries of an uncompressed tar, in archive order. `what` names the file in messages. */
 export function readTar(buf: Buffer, what: string, limits: TarLimits = TAR_LIMITS): TarEntry[] {
   const out: TarEntry[] = [];
+  walkTar(buf, what, (path, type, start, end, offset) => out.push({ path, type, data: buf.subarray(start, end), offset }), limits);
+  return out;
+}
+
+/**
+ * The reader itself: calls `onEntry` with each entry's path, type and the byte range of its data
+ * in `buf`, without copying or slicing (a 13 MB database has 12,000 entries; parse speed matters).
+ */
+export function walkTar(
+  buf: Buffer,
+  what: string,
+  onEntry: (path: string, type: TarEntry['type'], start: number, end: number, offset: number) => void,
+  limits: TarLimits = TAR_LIMITS,
+): void {
   let off = 0;
-  let pax: Map<string, string> | undefined;
+  let count = 0;
+  let pax: string | undefined;
   let longName: string | undefined;
   while (off + BLOCK <= buf.length) {
     const h = buf.subarray(off, off + BLOCK);
     const where = `${what}: tar header at byte ${off}`;
-    if (h[0] === 0 && isZeroBlock(h)) return out; // end of archive (one zero block is enough for bsdtar too)
+    if (h[0] === 0 && isZeroBlock(h)) return; // end of archive (one zero block is enough for bsdtar too)
     if (!checksumOk(h, where)) throw new ReproError('FORMAT', `${where}: bad header checksum (not a tar file, or corrupt)`);
     const size = num(h, 124, 12, where);
     const type = String.fromCharCode(h[156] || 0x30);
     const dataStart = off + BLOCK;
     const dataEnd = dataStart + size;
     if (dataEnd > buf.length) throw new ReproError('FORMAT', `${where}: entry of ${size} bytes runs past the end of the archive`);
-    const data = buf.subarray(dataStart, dataEnd);
     const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
 
     if (type === 'x' || type === 'L' || type === 'g') {
       if (size > limits.maxMeta) throw new ReproError('LIMIT', `${where}: extended header of ${size} bytes exceeds ${limits.maxMeta}`);
-      if (type === 'x') pax = parsePax(data, where);
+      const data = buf.subarray(dataStart, dataEnd);
+      if (type === 'x') pax = paxPath(data, where);
       else if (type === 'L') longName = text(data, 0, data.length);
       off = next;
       continue; // global headers ('g') carry nothing a database needs
     }
-    let path = pax?.get('path') ?? longName;
+    let path = pax ?? longName;
     if (path === undefined) {
-      const magic = text(h, 257, 6);
-      const prefix = magic.startsWith('ustar') && h[345] !== 0 && text(h, 257, 8) !== 'ustar  ' ? text(h, 345, 155) : '';
+      // POSIX ustar ("ustar\0") has a name prefix; GNU ("ustar  ") uses those bytes for other things.
+      const posix = h[257] === 0x75 && h[258] === 0x73 && h[259] === 0x74 && h[260] === 0x61 && h[261] === 0x72 && h[262] === 0;
+      const prefix = posix && h[345] !== 0 ? text(h, 345, 155) : '';
       path = prefix ? `${prefix}/${text(h, 0, 100)}` : text(h, 0, 100);
     }
     pax = undefined;
@@ -134,10 +153,10 @@ export function readTar(buf: Buffer, what: string, limits: TarLimits = TAR_LIMIT
     if (path.length > limits.maxPath) throw new ReproError('LIMIT', `${where}: path of ${path.length} characters exceeds ${limits.maxPath}`);
     const kind = type === '0' || type === '7' ? 'file' : type === '5' ? 'dir' : 'other';
     if (kind === 'file' && size > limits.maxFile) throw new ReproError('LIMIT', `${where}: ${path} is ${size} bytes, more than ${limits.maxFile}`);
-    if (out.length >= limits.maxEntries) throw new ReproError('LIMIT', `${what}: more than ${limits.maxEntries} tar entries`);
-    out.push({ path: cleanPath(path), type: kind, data, offset: off });
+    if (++count > limits.maxEntries) throw new ReproError('LIMIT', `${what}: more than ${limits.maxEntries} tar entries`);
+    onEntry(cleanPath(path), kind, dataStart, dataEnd, off);
     off = next;
   }
   if (off < buf.length) throw new ReproError('FORMAT', `${what}: ${buf.length - off} trailing bytes after the last tar block`);
-  return out; // no end-of-archive blocks: tolerated, as bsdtar does
+  // no end-of-archive blocks: tolerated, as bsdtar does
 }
