@@ -13,7 +13,10 @@ import type * as openpgp from 'openpgp';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lock } from '../../src/app/lock.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
-import { aptSpec, copyFixtureRepo, expectClear, expectCleanCache, failure, fixturePackages, NOW, readSecret, scratch, tinyServer, writeSignedSuite } from './harness.js';
+import { aptSpec, copyFixtureRepo, expectClear, expectCleanCache, failure, fixturePackages, LIVE_NOW, readSecret, scratch, tinyServer, writeSignedSuite } from './harness.js';
+
+/** Every lock here is live (mirror only, see LIVE_NOW): a failing mirror must not fall back to a public host. */
+const live = (url: string) => aptSpec(url, ['rg-tool'], { snapshot: undefined });
 
 let repo: string;
 let m: Mirror;
@@ -55,7 +58,7 @@ describe('Filename escaping the pool', () => {
     await doctored('bookworm-escape', { 'main/binary-amd64/Packages': Buffer.from(text) });
     try {
       const cache = await scratch();
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: cache, now: NOW }));
+      const e = await failure(lock(live(m.url), { cacheDir: cache, now: LIVE_NOW }));
       expectClear(e, /^(FORMAT|LOCKFILE)$/, 'rg-tool', /Filename|filename/, 'dists/bookworm/main/binary-amd64/Packages');
       await expectCleanCache(cache);
     } finally {
@@ -80,7 +83,7 @@ describe('a decompression bomb behind a validly signed Release', () => {
     });
     try {
       const cache = await scratch();
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: cache, now: NOW }));
+      const e = await failure(lock(live(m.url), { cacheDir: cache, now: LIVE_NOW }));
       expectClear(e, 'LIMIT', `dists/bookworm/main/binary-amd64/${name}`, /decompress/, /bomb/);
       await expectCleanCache(cache);
     } finally {
@@ -94,7 +97,7 @@ describe('a huge line or field', () => {
     const huge = Buffer.concat([Buffer.from(packages), Buffer.from('\nPackage: rg-huge\nVersion: 1\nArchitecture: all\nDescription: '), Buffer.alloc(100_000_000, 'a'), Buffer.from('\n')]);
     await doctored('bookworm-huge', { 'main/binary-amd64/Packages': huge });
     try {
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW }));
       expectClear(e, 'LIMIT', 'dists/bookworm/main/binary-amd64/Packages', /:\d+: line of 1000\d+ characters exceeds the limit/);
     } finally {
       m.clearFaults();
@@ -108,7 +111,7 @@ describe('a huge line or field', () => {
     m.fault('/debian/dists/bookworm/InRelease', { kind: 'redirect', location: '/debian/dists/bookworm-bigroot/InRelease' });
     m.fault('/debian/dists/bookworm/Release', { kind: 'status', status: 404 });
     try {
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, retries: 0 }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW, retries: 0 }));
       expectClear(e, 'NETWORK', 'dists/bookworm/InRelease', `${m.url}/debian/dists/bookworm/InRelease`, /more than the 67108864 allowed|exceeds 67108864/);
     } finally {
       m.clearFaults();
@@ -120,7 +123,7 @@ describe('transport faults on metadata', () => {
   it('endless data for InRelease and Packages.xz: cut off at the bound, the error names URL and cause', async () => {
     m.fault((p) => p.endsWith('/bookworm/InRelease') || p.endsWith('/bookworm/Release'), { kind: 'endless' });
     try {
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, retries: 0 }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW, retries: 0 }));
       expectClear(e, 'NETWORK', `${m.url}/debian/dists/bookworm/InRelease: body exceeds 67108864 bytes`, `${m.url}/debian/dists/bookworm/Release: body exceeds`);
     } finally {
       m.clearFaults();
@@ -128,7 +131,7 @@ describe('transport faults on metadata', () => {
     m.fault((p) => p.includes('/bookworm/main/binary-amd64/'), { kind: 'endless' });
     try {
       const cache = await scratch();
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: cache, now: NOW, retries: 0 }));
+      const e = await failure(lock(live(m.url), { cacheDir: cache, now: LIVE_NOW, retries: 0 }));
       expectClear(e, 'HASH', 'dists/bookworm/main/binary-amd64/Packages.xz', /size mismatch/, /more than \d+/);
       await expectCleanCache(cache);
     } finally {
@@ -137,11 +140,11 @@ describe('transport faults on metadata', () => {
   });
 
   it('503, 500 then success: retried, and the lock is the genuine one', async () => {
-    const clean = await lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW });
+    const clean = await lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW });
     m.fault((p) => p.endsWith('/bookworm/InRelease'), { kind: 'status', status: 503, times: 1 });
     m.fault((p) => p.includes('/binary-amd64/'), { kind: 'status', status: 500, times: 1 });
     try {
-      const l = await lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, backoffMs: 1 });
+      const l = await lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW, backoffMs: 1 });
       expect(l).toEqual(clean);
     } finally {
       m.clearFaults();
@@ -151,7 +154,7 @@ describe('transport faults on metadata', () => {
   it('a stall past the idle timeout and a trickle past the total timeout both end with a named URL', async () => {
     m.fault((p) => p.endsWith('/bookworm/InRelease') || p.endsWith('/bookworm/Release'), { kind: 'stall', ms: Infinity, headers: true });
     try {
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, retries: 0, timeoutMs: 300 }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW, retries: 0, timeoutMs: 300 }));
       expectClear(e, 'NETWORK', `${m.url}/debian/dists/bookworm/InRelease`, /timeout|Timeout/);
     } finally {
       m.clearFaults();
@@ -163,7 +166,7 @@ describe('transport faults on metadata', () => {
       res.on('close', () => clearInterval(t));
     });
     try {
-      const e = await failure(lock(aptSpec(trickle.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, retries: 0, timeoutMs: 1000, totalTimeoutMs: 400 }));
+      const e = await failure(lock(live(trickle.url), { cacheDir: await scratch(), now: LIVE_NOW, retries: 0, timeoutMs: 1000, totalTimeoutMs: 400 }));
       expectClear(e, 'NETWORK', `${trickle.url}/debian/dists/bookworm/InRelease`, /within 400 ms/);
     } finally {
       await trickle.close();
@@ -175,22 +178,22 @@ describe('transport faults on metadata', () => {
     m.fault('/loop/a', { kind: 'redirect', location: '/debian/dists/bookworm/InRelease' });
     m.fault('/debian/dists/bookworm/Release', { kind: 'status', status: 404 });
     try {
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW, retries: 0 }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW, retries: 0 }));
       expectClear(e, 'NETWORK', `${m.url}/debian/dists/bookworm/InRelease`, /too many redirects/);
     } finally {
       m.clearFaults();
     }
     // Another host (another port on loopback) serving the genuine archive: followed, and the lock is the same.
     const other = await startMirror({ root: repo });
-    const clean = await lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW });
+    const clean = await lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW });
     try {
       for (const f of ['InRelease', 'main/binary-amd64/Packages.xz']) m.fault(`/debian/dists/bookworm/${f}`, { kind: 'redirect', location: `${other.url}/debian/dists/bookworm/${f}` });
-      const l = await lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW });
+      const l = await lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW });
       expect(l).toEqual(clean);
       expect(other.requests.map((r) => r.path)).toContain('/debian/dists/bookworm/InRelease');
       // The other host answers with tampered bytes: refused by the signature, whatever the host.
       other.fault('/debian/dists/bookworm/InRelease', { kind: 'flip', offset: 200 });
-      const e = await failure(lock(aptSpec(m.url, ['rg-tool']), { cacheDir: await scratch(), now: NOW }));
+      const e = await failure(lock(live(m.url), { cacheDir: await scratch(), now: LIVE_NOW }));
       expectClear(e, 'SIGNATURE', 'InRelease', /no valid signature|does not verify|cleartext|signed/);
     } finally {
       m.clearFaults();

@@ -15,6 +15,11 @@ import { fixtureIndex, fixtureLock } from '../support/fixture-lock.js';
 import { aptSpec, cli, cliBuilt, copyFixtureRepo, expectCleanCache, FIXTURE_KEY, fixturePackages, NOW, readSecret, scratch, scratchRoot, tree, writeSignedSuite } from './harness.js';
 
 const built = await cliBuilt();
+
+/** Every URL the CLI says it tried is on loopback. */
+function expectLoopbackOnly(text: string): void {
+  expect((text.match(/\bhttps?:\/\/[^\s/:]+/g) ?? []).filter((u) => !u.endsWith('//127.0.0.1'))).toEqual([]);
+}
 let repo: string;
 let m: Mirror;
 let key: openpgp.PrivateKey;
@@ -50,23 +55,32 @@ describe.runIf(built)('repro-get CLI against a hostile mirror', () => {
     expect(r.stderr).toContain('dists/bookworm/InRelease');
     expect(r.stderr).toContain(`${m.url}/debian/`);
     expect(r.stderr).toMatch(/2025-05-10T09:12:00Z.*2025-05-17T09:12:00Z.*rollback/s);
+    expectLoopbackOnly(r.stderr);
     expect(await readFile(out, 'utf8')).toBe(oldLock);
     await expectCleanCache(cache);
   });
 
   it('lock: a tampered index or a dead mirror exits 1 and leaves the lockfile as it was', async () => {
+    // A live lock (no --snapshot) of a suite valid until 2030: the mirror is the only URL, so the
+    // failure never falls back to the public snapshot service.
+    const xz = await readFile(join(repo, 'debian/dists/bookworm/main/binary-amd64/Packages.xz'));
+    await writeSignedSuite(join(repo, 'debian/dists/bookworm-live'), { date: new Date('2025-05-17T09:12:00Z'), validUntil: new Date('2030-01-01T00:00:00Z'), files: { 'main/binary-amd64/Packages.xz': xz } }, key);
+    const args = (out: string) => lockArgs(out, join(dir, 'cache')).filter((a, i, all) => a !== '--snapshot' && all[i - 1] !== '--snapshot');
     const out = join(dir, 'repro-get.lock.yaml');
     await writeFile(out, oldLock);
-    m.fault((p) => p.includes('/binary-amd64/'), { kind: 'flip', offset: 10 });
-    let r = await cli(lockArgs(out, join(dir, 'cache')), { cwd: dir });
+    m.fault('/debian/dists/bookworm/InRelease', { kind: 'redirect', location: '/debian/dists/bookworm-live/InRelease' });
+    m.fault('/debian/dists/bookworm/main/binary-amd64/Packages.xz', { kind: 'flip', offset: 10 });
+    let r = await cli(args(out), { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toMatch(/Packages\.xz: sha256 mismatch from http:\/\/127\.0\.0\.1:\d+\/debian\/dists\/bookworm\/main\/binary-amd64\/Packages\.xz/);
+    expectLoopbackOnly(r.stderr);
     expect(await readFile(out, 'utf8')).toBe(oldLock);
     m.clearFaults();
     m.fault((p) => p.startsWith('/debian/dists/'), { kind: 'status', status: 503 });
-    r = await cli(lockArgs(out, join(dir, 'cache')), { cwd: dir });
+    r = await cli(args(out), { cwd: dir });
     expect(r.code).toBe(1);
     expect(r.stderr).toContain(`${m.url}/debian/dists/bookworm/InRelease: HTTP 503`);
+    expectLoopbackOnly(r.stderr);
     expect(await readFile(out, 'utf8')).toBe(oldLock);
     await expectCleanCache(join(dir, 'cache'));
   });
@@ -82,6 +96,7 @@ describe.runIf(built)('repro-get CLI against a hostile mirror', () => {
     expect(f.code).toBe(1);
     expect(f.stderr).toContain(`rg-tool ${victim.version}`);
     expect(f.stderr).toContain(`${m.url}/debian/${victim.filename}: wrong content`);
+    expectLoopbackOnly(f.stderr);
     expect(await stat(out).catch(() => 'absent')).toBe('absent');
     const root = await scratchRoot();
     const before = await tree(root);

@@ -39,6 +39,13 @@ export async function copyFixtureRepo(): Promise<string> {
   return dir;
 }
 
+/**
+ * Transport scenarios lock "live" (no --snapshot) at a time the fixture Release is still valid:
+ * then the mirror is the only URL, and a failing mirror never falls back to the public snapshot
+ * service, which a hermetic test must not contact.
+ */
+export const LIVE_NOW = new Date('2025-05-20T00:00:00Z');
+
 /** A lock spec for debian/bookworm only (one suite keeps each scenario to a few requests). */
 export function aptSpec(mirrorUrl: string, pkgs: string[], o: Partial<Spec> = {}): Spec {
   return {
@@ -149,6 +156,9 @@ export function expectClear(e: ReproError, code: string | RegExp, ...mentions: (
     if (typeof m === 'string') expect(e.message).toContain(m);
     else expect(e.message).toMatch(m);
   }
+  // Hermetic: every URL an error lists as tried is on loopback (a fallback to a public snapshot
+  // service would be a request to another address).
+  expect((e.message.match(/\bhttps?:\/\/[^\s/:]+/g) ?? []).filter((u) => !u.endsWith('//127.0.0.1'))).toEqual([]);
 }
 
 /**
