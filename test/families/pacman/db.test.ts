@@ -1,7 +1,10 @@
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { gunzipSync, gzipSync } from 'node:zlib';
+import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
+import { isReproError } from '../../../src/core/errors.js';
+import { emptyPackage, readDesc } from '../../../src/families/pacman/desc.js';
 import { cmpBytes, parseDb, parseDbTar } from '../../../src/families/pacman/db.js';
 import { readTar } from '../../../src/families/pacman/tar.js';
 import { realDb } from './support/real-arch.js';
@@ -124,5 +127,30 @@ describe('hostile databases are refused', () => {
     await expect(parseDb(Buffer.from('hello'), 't', 't.db')).rejects.toThrowError(/not a pacman database/);
     await expect(parseDb(gzipSync(Buffer.alloc(64 << 20)), 't', 't.db')).rejects.toThrowError(expect.objectContaining({ code: 'LIMIT' }));
     await expect(parseDb(Buffer.from([0x1f, 0x8b, 8, 0, 1, 2, 3]), 't', 't.db')).rejects.toThrowError(expect.objectContaining({ code: 'FORMAT' }));
+  });
+});
+
+describe('arbitrary input never crashes the reader', () => {
+  const typed = (f: () => unknown) => {
+    try {
+      f();
+    } catch (e) {
+      if (!isReproError(e)) throw e;
+    }
+  };
+  it('desc text: parsed or a typed error', () => {
+    const piece = fc.constantFrom('%NAME%', '%DEPENDS%', '%CSIZE%', '%X%', '%', '', 'foo', 'a>=1', 'b: c', '\r', '12', '%VERSION%');
+    fc.assert(fc.property(fc.array(fc.oneof(piece, fc.string()), { maxLength: 30 }), (lines) => typed(() => readDesc(lines.join('\n'), 'd', emptyPackage('r'), new Set()))), { numRuns: 500 });
+  });
+  it('tar bytes: parsed or a typed error', () => {
+    const good = writeTar([...entry('foo', '1-1'), ...entry('bar', '2-1', { DEPENDS: ['foo>=1'] })]);
+    fc.assert(
+      fc.property(fc.array(fc.tuple(fc.nat(good.length - 1), fc.integer({ min: 0, max: 255 })), { maxLength: 8 }), fc.nat(good.length), (flips, cut) => {
+        const b = Buffer.from(good.subarray(0, cut));
+        for (const [i, v] of flips) if (i < b.length) b[i] = v;
+        typed(() => parseDbTar(b, 't', 't.db'));
+      }),
+      { numRuns: 500 },
+    );
   });
 });

@@ -6,9 +6,9 @@
  * install before pacman runs.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
+import { copyFileSync, mkdirSync, mkdtempSync, readFileSync, readdirSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { basename, join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { installLocked } from '../../../src/app/install.js';
 import { lock } from '../../../src/app/lock.js';
@@ -17,6 +17,7 @@ import type { Lockfile } from '../../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../../src/core/lockfile/write.js';
 import { parsePackageRequest, type PackageRequest } from '../../../src/core/spec.js';
 import { pacmanDockerfile } from '../../../src/families/pacman/dockerfile.js';
+import { DOCKERFILE_MODES, renderDockerfile } from '../../../src/app/dockerfile.js';
 import { startMirror, type Mirror } from '../../support/mirror.js';
 import { FIXTURE_REPO, PACKAGER_KEY, UNTRUSTED_SECRET, fingerprintOf, fixtureDir, fixtureDistros } from './support/fixture.js';
 import { pacmanMissing } from './support/pacman-oracle.js';
@@ -137,6 +138,44 @@ describe.skipIf(!!skip)('install with pacman -U (fixture packages, scratch root)
     const e = await installLocked(writeLock(locked, 'nokey.lock.yaml'), opts(root)).then(() => { throw new Error('expected a refusal'); }, (x: ReproError) => x);
     expect(e.code).toBe('INSTALL');
     expect(e.message).toMatch(/pacman -U failed[\s\S]*(signature|key)/i);
+  });
+
+  it('Dockerfile lines: run with the image\'s tools only (sh, ln, base64, pacman), pacman checking each .sig', () => {
+    const root = newRoot();
+    const before = installed(root);
+    const dir = mkdtempSync(join(work, 'artifacts-'));
+    for (const p of locked.packages) copyFileSync(join(fixtureDir(p.source), p.filename), join(dir, basename(p.filename)));
+    // `pacman` inside the "image" is this machine's pacman pointed at the scratch root.
+    const bin = mkdtempSync(join(work, 'bin-'));
+    const opts = ['--root', root, '--dbpath', `${root}/var/lib/pacman`, '--config', `${root}/etc/pacman.conf`, '--gpgdir', `${root}/etc/pacman.d/gnupg`, '--cachedir', `${root}/var/cache/pacman/pkg`, '--logfile', `${root}/var/log/pacman.log`];
+    writeFileSync(join(bin, 'pacman'), `#!/bin/sh\nexec /usr/bin/pacman ${opts.join(' ')} "$@"\n`, { mode: 0o755 });
+    const script = (l: Lockfile) => [...(pacmanDockerfile.prepare ?? []), ...pacmanDockerfile.installFromDir(dir, l)].join(' && \\\n    ');
+    const sh = (l: Lockfile) => spawnSync('sh', ['-ec', script(l)], { encoding: 'utf8', env: { PATH: `${bin}:${process.env.PATH}` } });
+
+    // A signature over another file: the image's pacman refuses it (repro-get is not there to check).
+    const [a, b] = locked.packages;
+    const bad = sh({ ...locked, packages: locked.packages.map((p) => (p === a ? { ...a, signature: b.signature } : p)) });
+    expect(bad.status).not.toBe(0);
+    expect(`${bad.stdout}${bad.stderr}`).toMatch(/signature|invalid or corrupted/i);
+    expect(installed(root)).toEqual(before);
+
+    const ok = sh(locked);
+    expect(ok.status, `${ok.stdout}${ok.stderr}`).toBe(0);
+    expect(installed(root)).toEqual([...before, ...locked.packages.map((p) => `${p.name} ${p.version}`)].sort());
+    expect(pacmanIn(root, ['-Qdq']).stdout.split('\n').filter(Boolean).sort()).toEqual(locked.packages.filter((p) => !p.requested).map((p) => p.name).sort());
+  });
+
+  it('renders every Dockerfile mode for an Arch lock', () => {
+    for (const mode of DOCKERFILE_MODES) {
+      const { text } = renderDockerfile(locked, { mode, reproGetVersion: '0.1.0', lockInContext: 'repro-get.lock.yaml', lockFile: 'repro-get.lock.yaml', hook: pacmanDockerfile, base: 'archlinux:base' });
+      expect(text).toContain('FROM archlinux:base');
+      if (mode === 'install') expect(text).toMatch(/repro-get@0\.1\.0 install/);
+      else {
+        expect(text).toMatch(/sha256sum -c -/);
+        expect(text).toMatch(/pacman -U --noconfirm --noprogressbar/);
+      }
+      expect(text).toContain('rm -rf /var/cache/pacman/pkg/* /var/log/pacman.log');
+    }
   });
 
   it('gives Dockerfile lines that install the same way with the image tools only', () => {

@@ -85,6 +85,18 @@ describe('lock --distro arch (real 2022 databases on a loopback mirror)', () => 
     expect(serializeLockfile(again)).toBe(serializeLockfile(l));
   });
 
+  it('re-resolves offline from the databases the lock recorded (lock --check), not without them', async () => {
+    mirror.fault(() => true, { kind: 'status', status: 503 });
+    try {
+      const pinnedRoots = new Map(l.sources.map((s) => [s.id, s.metadata.sha256]));
+      const again = await lock(spec(['vim', 'curl']), { cacheDir: join(work, 'cache'), retries: 0, pinnedRoots });
+      expect(serializeLockfile(again)).toBe(serializeLockfile(l));
+      expect((await failure(spec(['vim', 'curl']))).code).toBe('NETWORK');
+    } finally {
+      mirror.clearFaults();
+    }
+  });
+
   it('takes the base from a `pacman -Q` listing', async () => {
     const listing = join(work, 'installed.txt');
     await writeFile(listing, 'filesystem 2021.12.07-1\nglibc 2.36-3\nbash 5.1.016-1\nncurses 6.3-3\nreadline 8.1.002-1\n');
