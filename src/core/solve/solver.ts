@@ -317,8 +317,9 @@ class Search {
     for (let t = 0; t < this.tiers.length; t++) {
       const order = this.weakOrder[t];
       const n = order.length;
+      const start = this.cursor[t];
       for (let k = 0; k < n; k++) {
-        const pos = (this.cursor[t] + k) % n;
+        const pos = (start + k) % n;
         const ri = order[pos];
         const cands = this.pending(this.p.rules[ri]);
         if (!cands) continue;

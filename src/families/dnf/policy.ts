@@ -8,14 +8,16 @@
  *    candidate of a different name obsoletes;
  * 4. prefer candidates that an already chosen package recommends or that supplement one;
  * 5. reorder: candidates that are not the newest of their name and arch go last
- *    (dislike_old_versions); candidates with an installed package of the same name go first.
+ *    (dislike_old_versions); candidates that provide a lower version of a provide they share go
+ *    after those providing a higher one (sort_by_common_dep); candidates with an installed package
+ *    of the same name go first.
  *
- * The first candidate left is installed. libsolv's sort_by_common_dep and prefer_suggested steps are
- * not reproduced (primary's suggests/enhances are not kept); the README lists this.
+ * The first candidate left is installed. libsolv's prefer_suggested step is not reproduced
+ * (primary's suggests/enhances are not kept); the README lists this.
  */
 import type { ArchPolicy } from './arch.js';
 import type { Universe } from './universe.js';
-import { compareEvrTotal } from './version.js';
+import { compareEvr, compareEvrTotal } from './version.js';
 
 export interface PolicyInput {
   u: Universe;
@@ -44,8 +46,12 @@ export class Policy {
     }
   }
 
-  /** Candidates (universe indices) ordered best first, pruned as libsolv prunes them. */
-  order(cands: number[], job = false): number[] {
+  /**
+   * Candidates (universe indices) ordered best first, pruned as libsolv prunes them. `job`: the
+   * candidates of a request; mode `recommend` stops after the version step (POLICY_MODE_RECOMMEND).
+   */
+  order(cands: number[], opts: { job?: boolean; mode?: 'choose' | 'recommend' } = {}): number[] {
+    const job = opts.job ?? false;
     const { u, arch } = this.in_;
     const pk = (i: number) => u.pkgs[i];
     let list = [...cands];
@@ -74,6 +80,7 @@ export class Policy {
       const left = list.filter((i) => !obsoleted.has(i) || this.in_.obsoletes(i).some((o) => obsoleted.has(o) && list.includes(o) && this.in_.obsoletes(o).includes(i)));
       if (left.length) list = left;
     }
+    if (opts.mode === 'recommend') return list;
     if (list.length > 1) {
       const nInst = list.filter((i) => u.isInstalled(i)).length;
       if (list.length - nInst >= 2) {
@@ -84,10 +91,50 @@ export class Policy {
     if (list.length > 1) {
       const old = (i: number) => !u.isInstalled(i) && this.newest.get(`${pk(i).name}.${pk(i).arch}`) !== pk(i).evr;
       list = [...list.filter((i) => !old(i)), ...list.filter(old)];
+      list = this.sortByCommonDep(list);
       const hasInstalled = (i: number) => u.isInstalled(i) || (u.byName.get(pk(i).name) ?? []).some((j) => u.isInstalled(j));
       list = [...list.filter(hasInstalled), ...list.filter((i) => !hasInstalled(i))];
     }
     return list;
+  }
+
+  /**
+   * libsolv's sort_by_common_dep: for every versioned provide (= or <) several candidates share,
+   * a candidate providing a lower version than another gets a penalty per step down; candidates
+   * are then ordered by total penalty, stably (so `java-headless = 17` beats `= 11`).
+   */
+  private sortByCommonDep(list: number[]): number[] {
+    const { u } = this.in_;
+    const entries: { k: number; name: string; evr: string; lt: boolean }[] = [];
+    list.forEach((i, k) => {
+      for (const d of u.pkgs[i].provides) {
+        const [name, op, evr] = d.split(' ');
+        if (op !== '=' && op !== '<' && op !== '<=') continue;
+        if (op === '=' && evr.length >= 4 && /^[0-9a-f]+$/.test(evr)) continue; // hashes say nothing
+        entries.push({ k, name, evr, lt: op === '<' });
+      }
+    });
+    const cmp = (a: (typeof entries)[0], b: (typeof entries)[0]) => {
+      if (a.name !== b.name) return strcmp(a.name, b.name);
+      if (a.evr === b.evr && a.lt === b.lt) return 0;
+      const r = compareEvr(b.evr, a.evr);
+      if (r === 0 && (a.lt || b.lt)) return a.lt ? 1 : -1;
+      return r;
+    };
+    entries.sort(cmp);
+    const bad = new Array<number>(list.length).fill(0);
+    let penalty = 0;
+    let any = false;
+    for (let e = 0; e < entries.length; e++) {
+      const prev = entries[e - 1];
+      if (e > 0 && prev.name === entries[e].name) {
+        if (prev.k !== entries[e].k && cmp(prev, entries[e]) === -1) (penalty++, (any = true));
+      } else penalty = 0;
+      bad[entries[e].k] += penalty;
+    }
+    if (!any) return list;
+    list.forEach((i, k) => u.isInstalled(i) && (bad[k] = 0));
+    return list.map((i, k) => ({ i, k })).sort((a, b) => bad[a.k] - bad[b.k] || a.k - b.k).map((x) => x.i);
   }
 
   /** One candidate per name: the highest EVR (ties: installed, better arch, earlier repo); by name. */

@@ -147,7 +147,9 @@ class Builder {
       maxConflicts: this.in_.maxConflicts,
       choose: (cands, rule, value) => {
         this.value = value;
-        const order = this.policy.order(cands.map((v) => this.pkgOf[v]), this.jobRules.has(rule));
+        const info = this.info[rule];
+        if (info.kind === 'supplements') return this.bestSupplementer(info.pkg, value) ? cands : [];
+        const order = this.policy.order(cands.map((v) => this.pkgOf[v]), { job: this.jobRules.has(rule) });
         return order.map((i) => this.var(i));
       },
     });
@@ -344,11 +346,15 @@ class Builder {
     return [...out].sort((a, b) => a - b);
   }
 
-  /** Packages with Supplements that hold for packages in the problem; returns whether any was added. */
+  private readonly supplementsSeen = new Set<number>();
+  /**
+   * Packages whose Supplements name packages in the problem (whether or not they are in it
+   * already) get a weak rule "install me when that holds"; returns whether any was added.
+   */
   private addSupplementers(expanded: Set<number>): boolean {
     let added = false;
     this.u.pkgs.forEach((p, s) => {
-      if (!p.supplements.length || this.varOf.has(s) || this.u.isInstalled(s)) return;
+      if (!p.supplements.length || this.supplementsSeen.has(s) || this.u.isInstalled(s)) return;
       const parts: Formula[] = [];
       for (const d of p.supplements) {
         const dep = this.dep(d, p);
@@ -357,6 +363,7 @@ class Builder {
         parts.push(this.formula(dep, 'positive'));
       }
       if (!parts.length) return;
+      this.supplementsSeen.add(s);
       const f: Formula = { or: parts };
       // libsolv leaves out supplements that the base system alone already triggers.
       if (evaluate(f, (x) => this.u.isInstalled(this.pkgOf[x]))) return;
@@ -366,6 +373,23 @@ class Builder {
       added = true;
     });
     return added;
+  }
+
+  /**
+   * libsolv installs, of all the packages whose Supplements hold at this point, only the best
+   * architecture and version per name, and none of a name already chosen in another architecture
+   * (resolve_weak): whether `s` is one of them.
+   */
+  private bestSupplementer(s: number, value: (v: number) => boolean | undefined): boolean {
+    const otherArchChosen = (t: number) => {
+      const p = this.u.pkgs[t];
+      return (this.u.byName.get(p.name) ?? []).some((j) => this.u.pkgs[j].arch !== p.arch && this.varOf.has(j) && value(this.var(j)) === true);
+    };
+    const pending: number[] = [];
+    for (const [t, f] of this.supplementsOf) {
+      if (value(this.var(t)) === undefined && evaluate(f, (x) => value(x) === true) && !otherArchChosen(t)) pending.push(t);
+    }
+    return this.policy.order(pending, { mode: 'recommend' }).includes(s);
   }
 
   /** Conflicts, Obsoletes and one build per name: pairwise exclusions among the problem's packages. */
