@@ -73,6 +73,13 @@ describe('solve', () => {
     expect(solve({ nvars: 4, rules: [hard(0, 1), weak(1, 4), hard(2, -1, -4)] })).toMatchObject({ ok: true, installed: [1] });
   });
 
+  it('keeps scanning after the policy refuses a weak rule (each pending rule gets its turn)', () => {
+    // 1 requested; weak rules ask for 2, 5 (both refused by the policy) and then 3.
+    const rules = [hard(0, 1), weak(3, -1, 2), weak(3, -1, 5), weak(3, -1, 3)];
+    const res = solve({ nvars: 5, rules, choose: (c, r) => (r === 1 || r === 2 ? [] : c) });
+    expect(res).toMatchObject({ ok: true, installed: [1, 3] });
+  });
+
   it('reports the rules behind an impossibility', () => {
     const rules = [hard(0, 1), hard(2, -1, 2), hard(2, -2, 3), hard(2, -3, -1), hard(2, 5, 6)];
     const res = solve({ nvars: 6, rules });
