@@ -9,5 +9,7 @@ export default defineConfig({
     testTimeout: 120_000,
     hookTimeout: 600_000,
     pool: 'forks',
+    // Hermetic: no fallback to a snapshot or archive URL may leave the machine (see allowed-hosts.ts).
+    env: { REPRO_GET_ALLOWED_HOSTS: '127.0.0.1,localhost,::1' },
   },
 });

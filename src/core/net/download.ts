@@ -18,6 +18,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
+import { hostRefusal } from './allowed-hosts.js';
 import { parseOciRef, type OciRef } from '../oci/reference.js';
 import type { LockedPackage } from '../lockfile/schema.js';
 import type { ContentCache } from './cache.js';
@@ -318,6 +319,8 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
         body = s as AsyncIterable<Buffer>;
       } else {
         if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
+        const refused = hostRefusal(url);
+        if (refused) throw new AttemptError(refused, true);
         ctx.onAttempt?.(url);
         // No access to the registry is no access for this URL: the next URL, not a retry.
         const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;

@@ -7,6 +7,7 @@
 import { createHash } from 'node:crypto';
 import { request, Agent, type Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
+import { hostRefusal } from './allowed-hosts.js';
 
 export interface Expect {
   sha256?: string;
@@ -116,6 +117,8 @@ export class Http {
     try {
       for (;;) {
         if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
+        const refused = hostRefusal(url);
+        if (refused) throw new AttemptError(refused, true);
         this.opts.onAttempt?.(url);
         const res = await request(url, {
           dispatcher: this.dispatcher,

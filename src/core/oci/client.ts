@@ -11,6 +11,7 @@
 import { createReadStream } from 'node:fs';
 import type { Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
+import { hostRefusal } from '../net/allowed-hosts.js';
 import { basicHeader, findCredentials, parseChallenge, type Credentials } from './auth.js';
 import { formatOciRef, type OciRef } from './reference.js';
 
@@ -80,6 +81,8 @@ export class RegistryClient {
 
   private async raw(method: string, url: string, headers: Record<string, string>, body?: Buffer | NodeJS.ReadableStream): Promise<Res> {
     const { request } = await import('undici');
+    const refused = hostRefusal(url);
+    if (refused) throw new ReproError('NETWORK', `${method} ${url}: ${refused}.`);
     this.opts.onRequest?.(method, url);
     let res;
     try {
