@@ -54,7 +54,7 @@ export function resolveRequests(c: DepCache, requests: readonly AptRequest[]): V
     if (pkg.versions.length === 0) {
       const { chosen, providers } = singleProvider(c, pkg);
       if (!chosen) {
-        const names = providers.map((p) => p.key);
+        const names = providers.map((p) => p.key).sort();
         throw new ReproError(
           'NOT_FOUND',
           names.length

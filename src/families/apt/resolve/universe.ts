@@ -24,11 +24,13 @@ export interface AptPin {
 /** apt's Priority numbering: lower is more important; 0 when the field is missing. */
 const PRIORITY_RANK: Record<string, number> = { required: 1, important: 2, standard: 3, optional: 4, extra: 5 };
 
+const NONE: readonly never[] = Object.freeze([]);
+
 export class Pkg {
-  /** Highest version first. */
-  readonly versions: Ver[] = [];
+  /** Highest version first. (Shared empty until the first one: most of 100,000 names have none.) */
+  versions: readonly Ver[] = NONE;
   /** Who provides this name, in apt's ProvidesList order: the last registered first. */
-  readonly provides: Prv[] = [];
+  provides: readonly Prv[] = NONE;
   current: Ver | undefined;
   essential = false;
   important = false;
@@ -135,8 +137,8 @@ export class Universe {
     for (const v of added) this.registerProvides(v);
     for (const pkg of this.pkgs) {
       // apt prepends to its provides lists.
-      if (pkg.provides.length > 1) pkg.provides.reverse();
-      if (pkg.versions.length > 1) pkg.versions.sort((a, b) => compareDebVersions(b.version, a.version));
+      if (pkg.provides.length > 1) (pkg.provides as Prv[]).reverse();
+      if (pkg.versions.length > 1) (pkg.versions as Ver[]).sort((a, b) => compareDebVersions(b.version, a.version));
     }
     const apt = this.find('apt');
     if (apt) apt.essential = true;
@@ -191,7 +193,7 @@ export class Universe {
     let v = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
     const isNew = !v;
     v ??= new Ver(this.versionCount++, pkg, p);
-    if (isNew) pkg.versions.push(v);
+    if (isNew) pkg.versions = [...pkg.versions, v];
     if (!v.sources.includes(source)) v.sources.push(source);
     if (source !== 'installed') v.downloadable = true;
     else v.installedP = p;
@@ -200,7 +202,11 @@ export class Universe {
 
   private registerProvides(v: Ver): void {
     const arch = this.archOf(v.p);
-    const add = (key: string, version: string | undefined, implicit: boolean) => this.get(key).provides.push({ ver: v, version, implicit });
+    const add = (key: string, version: string | undefined, implicit: boolean) => {
+      const t = this.get(key);
+      if (t.provides === NONE) t.provides = [];
+      (t.provides as Prv[]).push({ ver: v, version, implicit });
+    };
     for (const r of v.p.provides) {
       add(this.targetKey(r.name, r.archQual, arch), r.version, false);
       // A provider that is Multi-Arch: allowed also provides `name:any` (rule 2).
