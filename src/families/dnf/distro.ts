@@ -80,7 +80,7 @@ export function planRepos(d: DnfDistro, release: string | undefined, spec: Spec)
     throw new ReproError('SPEC', `${d.name} has no architecture "${arch}" (known: ${d.architectures.filter((a) => knownArches().includes(a)).join(', ')}).`);
   }
   const fill = (t: string) => t.replaceAll('{release}', release ?? '').replaceAll('{arch}', arch);
-  const keyrings = (d.keyrings ?? []).map((k) => distroPath(fill(k)));
+  const keyrings = distroKeyrings(d, release, arch);
   const ids = new Set(defaults.map(([id]) => id));
   for (const m of spec.mirrors) {
     const known = [...ids, ...spec.repos.map((r) => r.id)];
@@ -119,6 +119,11 @@ export function planRepos(d: DnfDistro, release: string | undefined, spec: Spec)
     throw new ReproError('SPEC', `distro "${spec.distro}" has no repositories of its own: name them under repos: (id: URL of the folder holding repodata/).`);
   }
   return { arch, repos, keyrings };
+}
+
+/** The distro's key files (absolute paths) for a release and architecture. */
+export function distroKeyrings(d: DnfDistro, release: string | undefined, arch: string): string[] {
+  return (d.keyrings ?? []).map((k) => distroPath(k.replaceAll('{release}', release ?? '').replaceAll('{arch}', arch)));
 }
 
 /** The permanent per-build URL of a package, from the distro's build store template. */
