@@ -66,7 +66,6 @@ const F_IMPORTANT = 18;
 const F_PROTECTED = 19;
 const F_PRIORITY = 20;
 const F_STATUS = 21;
-const NFIELDS = 22;
 const FIELD_NAMES = [...RELATION_FIELDS, 'Provides', 'Filename', 'Size', 'SHA256', 'Source', 'Package', 'Version', 'Architecture', 'Multi-Arch', 'Essential', 'Important', 'Protected', 'Priority', 'Status'];
 
 /** Known field names grouped by length, so a line's key is compared with at most a few names. */
@@ -135,20 +134,24 @@ class ParsedPackage implements AptPackage {
   /** Parsed relation fields by slot, made on first read. */
   private rel: (OrGroup[] | Relation[] | undefined)[] | undefined;
 
+  readonly name: string;
+  readonly version: string;
+  readonly arch: string;
+
   constructor(
-    readonly name: string,
-    readonly version: string,
-    readonly arch: string,
-    flags: Flags,
+    e: Eager,
     private readonly store: Store,
     private readonly index: number,
     readonly line: number,
   ) {
-    if (flags.essential) this.essential = true;
-    if (flags.important) this.important = true;
-    if (flags.protected) this.protected = true;
-    if (flags.multiArch !== 'no') this.multiArch = flags.multiArch;
-    if (flags.priority !== undefined) this.priority = flags.priority;
+    this.name = e.name!;
+    this.version = e.version!;
+    this.arch = e.arch!;
+    if (e.essential) this.essential = true;
+    if (e.important) this.important = true;
+    if (e.protected) this.protected = true;
+    if (e.multiArch !== 'no') this.multiArch = e.multiArch;
+    if (e.priority !== undefined) this.priority = e.priority;
   }
 
   get source(): string {
@@ -244,12 +247,24 @@ class ParsedPackage implements AptPackage {
   }
 }
 
-interface Flags {
+/** The eagerly kept fields of the stanza being scanned: one object, reset for every stanza. */
+interface Eager {
+  name: string | undefined;
+  version: string | undefined;
+  arch: string | undefined;
+  status: string | undefined;
   essential: boolean;
   important: boolean;
   protected: boolean;
   multiArch: MultiArch;
   priority: string | undefined;
+}
+
+function resetEager(e: Eager): Eager {
+  e.name = e.version = e.arch = e.status = e.priority = undefined;
+  e.essential = e.important = e.protected = false;
+  e.multiArch = 'no';
+  return e;
 }
 
 /** Interned values of small vocabularies (architectures, priorities), so 63,000 stanzas share them. */
@@ -276,7 +291,7 @@ function multiArchOf(text: string, s: number, e: number): MultiArch {
  * Scans `text` once (indexOf per line), calling `onStanza` with the eager fields; lazy fields go to
  * `store` by offset. Unknown fields and their continuation lines are skipped without slicing.
  */
-function scan(store: Store, where: string, onStanza: (eager: (string | undefined)[], flags: Flags, line: number, index: number) => void): void {
+function scan(store: Store, where: string, onStanza: (e: Eager, line: number, index: number) => void): void {
   const text = store.text;
   const n = text.length;
   const arches = new Interner();
@@ -287,8 +302,7 @@ function scan(store: Store, where: string, onStanza: (eager: (string | undefined
   let start = 0;
   let index = 0;
   let slot = -1; // the field continuation lines extend; -1 = a skipped field
-  let eager: (string | undefined)[] = [];
-  let flags: Flags = { essential: false, important: false, protected: false, multiArch: 'no', priority: undefined };
+  const e = resetEager({} as Eager);
   let offs = store.offs;
   while (pos < n) {
     let end = text.indexOf('\n', pos);
@@ -298,7 +312,7 @@ function scan(store: Store, where: string, onStanza: (eager: (string | undefined
     if (le > pos && text.charCodeAt(le - 1) === 13) le--; // CRLF
     const c = text.charCodeAt(pos);
     if (le === pos) {
-      if (inStanza) onStanza(eager, flags, start, index++);
+      if (inStanza) onStanza(e, start, index++);
       inStanza = false;
       slot = -1;
     } else if (c === 32 || c === 9) {
@@ -321,8 +335,7 @@ function scan(store: Store, where: string, onStanza: (eager: (string | undefined
         start = lineNo;
         store.open(index);
         offs = store.offs;
-        eager = new Array(NFIELDS - NLAZY);
-        flags = { essential: false, important: false, protected: false, multiArch: 'no', priority: undefined };
+        resetEager(e);
       }
       slot = matchField(text, pos, colon - pos);
       if (slot >= 0) {
@@ -334,35 +347,38 @@ function scan(store: Store, where: string, onStanza: (eager: (string | undefined
           const at = (index * NLAZY + slot) * 2;
           offs[at] = vs + 1;
           offs[at + 1] = ve;
-        } else if (slot === F_ARCH) eager[F_ARCH - NLAZY] = arches.get(text, vs, ve);
-        else if (slot === F_PRIORITY) flags.priority = priorities.get(text, vs, ve);
-        else if (slot === F_ESSENTIAL) flags.essential = yes(text, vs, ve);
-        else if (slot === F_IMPORTANT) flags.important = yes(text, vs, ve);
-        else if (slot === F_PROTECTED) flags.protected = yes(text, vs, ve);
-        else if (slot === F_MULTIARCH) flags.multiArch = multiArchOf(text, vs, ve);
-        else eager[slot - NLAZY] = text.slice(vs, ve);
+        } else if (slot === F_PACKAGE) e.name = text.slice(vs, ve);
+        else if (slot === F_VERSION) e.version = text.slice(vs, ve);
+        else if (slot === F_ARCH) e.arch = arches.get(text, vs, ve);
+        else if (slot === F_PRIORITY) e.priority = priorities.get(text, vs, ve);
+        else if (slot === F_ESSENTIAL) e.essential = yes(text, vs, ve);
+        else if (slot === F_IMPORTANT) e.important = yes(text, vs, ve);
+        else if (slot === F_PROTECTED) e.protected = yes(text, vs, ve);
+        else if (slot === F_MULTIARCH) e.multiArch = multiArchOf(text, vs, ve);
+        else if (slot === F_STATUS) e.status = text.slice(vs, ve);
       }
     }
     pos = end + 1;
     lineNo++;
   }
-  if (inStanza) onStanza(eager, flags, start, index);
+  if (inStanza) onStanza(e, start, index);
 }
 
-function checkStanza(eager: (string | undefined)[], where: string, line: number): void {
-  for (const s of [F_PACKAGE, F_VERSION, F_ARCH]) {
-    if (!eager[s - NLAZY]) throw new ReproError('FORMAT', `${where}:${line}: stanza has no ${FIELD_NAMES[s]} field.`);
+function checkStanza(e: Eager, where: string, line: number): void {
+  const missing = !e.name ? 'Package' : !e.version ? 'Version' : !e.arch ? 'Architecture' : undefined;
+  if (missing) throw new ReproError('FORMAT', `${where}:${line}: stanza has no ${missing} field.`);
+  if (badToken(e.name!) || badToken(e.version!)) {
+    throw new ReproError('FORMAT', `${where}:${line}: bad Package or Version ${JSON.stringify(`${e.name} ${e.version}`)}.`);
   }
-  const name = eager[F_PACKAGE - NLAZY]!;
-  const version = eager[F_VERSION - NLAZY]!;
-  for (const v of [name, version]) {
-    for (let i = 0; i < v.length; i++) {
-      const c = v.charCodeAt(i);
-      if (c <= 32 || c === 44 || c === 124 || c === 40 || c === 41) {
-        throw new ReproError('FORMAT', `${where}:${line}: bad Package or Version ${JSON.stringify(`${name} ${version}`)}.`);
-      }
-    }
+}
+
+/** Spaces, commas, bars and parentheses would break every relation that names this. */
+function badToken(v: string): boolean {
+  for (let i = 0; i < v.length; i++) {
+    const c = v.charCodeAt(i);
+    if (c <= 32 || c === 44 || c === 124 || c === 40 || c === 41) return true;
   }
+  return false;
 }
 
 /** Every stanza of a Packages index, top to bottom. `source` names the repository for the lock. */
@@ -370,9 +386,9 @@ export function parsePackages(text: string, source: string, file?: string): AptP
   const out: AptPackage[] = [];
   const store = new Store(text, source, file);
   const where = file ?? source;
-  scan(store, where, (e, flags, line, index) => {
+  scan(store, where, (e, line, index) => {
     checkStanza(e, where, line);
-    out.push(new ParsedPackage(e[F_PACKAGE - NLAZY]!, e[F_VERSION - NLAZY]!, e[F_ARCH - NLAZY]!, flags, store, index, line));
+    out.push(new ParsedPackage(e, store, index, line));
   });
   return out;
 }
@@ -384,11 +400,11 @@ export function parsePackages(text: string, source: string, file?: string): AptP
 export function parseStatus(text: string, file = 'status'): AptPackage[] {
   const out: AptPackage[] = [];
   const store = new Store(text, 'installed', file);
-  scan(store, file, (e, flags, line, index) => {
-    const st = e[F_STATUS - NLAZY]?.split(/\s+/);
+  scan(store, file, (e, line, index) => {
+    const st = e.status?.split(/\s+/);
     if (!st || st.length !== 3 || st[1] !== 'ok' || st[2] !== 'installed') return;
     checkStanza(e, file, line);
-    out.push(new ParsedPackage(e[F_PACKAGE - NLAZY]!, e[F_VERSION - NLAZY]!, e[F_ARCH - NLAZY]!, flags, store, index, line));
+    out.push(new ParsedPackage(e, store, index, line));
   });
   return out;
 }
