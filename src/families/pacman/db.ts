@@ -31,10 +31,16 @@ export function compressionOfBytes(b: Uint8Array): Compression {
 
 /** Byte-wise (strcmp) order of UTF-8 strings, i.e. code point order. */
 export function cmpBytes(a: string, b: string): number {
-  if (a === b) return 0;
-  // UTF-16 order equals code point order except for astral characters vs U+E000..U+FFFF.
-  if (/[\ud800-\udfff]/.test(a) || /[\ud800-\udfff]/.test(b)) return Buffer.compare(Buffer.from(a), Buffer.from(b));
-  return a < b ? -1 : 1;
+  const n = Math.min(a.length, b.length);
+  for (let i = 0; i < n; i++) {
+    const x = a.charCodeAt(i);
+    const y = b.charCodeAt(i);
+    if (x === y) continue;
+    // UTF-16 order is code point order except for surrogates (astral) against U+E000..U+FFFF.
+    if (x >= 0xd800 && y >= 0xd800) return Buffer.compare(Buffer.from(a.slice(i)), Buffer.from(b.slice(i)));
+    return x - y;
+  }
+  return a.length - b.length;
 }
 
 export async function parseDb(raw: Uint8Array, repo: string, what: string): Promise<PacmanPackage[]> {
@@ -46,9 +52,17 @@ export async function parseDb(raw: Uint8Array, repo: string, what: string): Prom
   return parseDbTar(tar, repo, what);
 }
 
+/** Where a package folder's desc and depends files are in the tar (-1: absent). */
+interface Slot {
+  desc: number;
+  descEnd: number;
+  deps: number;
+  depsEnd: number;
+}
+
 export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPackage[] {
   // Folder → byte ranges of its desc and depends files (decoded only once, below).
-  const entries = new Map<string, { desc?: [number, number]; depends?: [number, number] }>();
+  const entries = new Map<string, Slot>();
   walkTar(tar, what, (path, type, start, end) => {
     const slash = path.indexOf('/');
     const dir = slash < 0 ? path : path.slice(0, slash);
@@ -57,31 +71,35 @@ export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPacka
       throw new ReproError('FORMAT', `${what}: unexpected entry "${path.slice(0, 200)}" (a database holds only <name>-<version>/ folders)`);
     }
     let slot = entries.get(dir);
-    if (!slot) entries.set(dir, (slot = {}));
+    if (!slot) entries.set(dir, (slot = { desc: -1, descEnd: 0, deps: -1, depsEnd: 0 }));
     if (file === undefined) {
       if (type !== 'dir') throw new ReproError('FORMAT', `${what}: "${dir}" at the top level is not a folder`);
       return;
     }
     if (type !== 'file') return;
-    if (file === 'desc' || file === 'depends') {
-      if (slot[file]) throw new ReproError('FORMAT', `${what}: ${path} appears twice`);
-      slot[file] = [start, end];
+    if (file === 'desc') {
+      if (slot.desc >= 0) throw new ReproError('FORMAT', `${what}: ${path} appears twice`);
+      slot.desc = start;
+      slot.descEnd = end;
+    } else if (file === 'depends') {
+      if (slot.deps >= 0) throw new ReproError('FORMAT', `${what}: ${path} appears twice`);
+      slot.deps = start;
+      slot.depsEnd = end;
     }
     // `files` (in .files databases) and anything newer: not needed to resolve.
   });
-  const decode = (r: [number, number]) => tar.toString('utf8', r[0], r[1]);
 
   const out: PacmanPackage[] = [];
   const names = new Set<string>();
   for (const [dir, slot] of entries) {
-    if (!slot.desc) {
-      if (!slot.depends) continue; // an empty folder: libalpm ignores it too
+    if (slot.desc < 0) {
+      if (slot.deps < 0) continue; // an empty folder: libalpm ignores it too
       throw new ReproError('FORMAT', `${what}: ${dir}/ has a depends file but no desc`);
     }
     const pkg = emptyPackage(repo);
     const seen = new Set<string>();
-    readDesc(decode(slot.desc), `${what}:${dir}/desc`, pkg, seen);
-    if (slot.depends) readDesc(decode(slot.depends), `${what}:${dir}/depends`, pkg, seen);
+    readDesc(tar.toString('utf8', slot.desc, slot.descEnd), `${what}:${dir}/desc`, pkg, seen);
+    if (slot.deps >= 0) readDesc(tar.toString('utf8', slot.deps, slot.depsEnd), `${what}:${dir}/depends`, pkg, seen);
     checkPackage(pkg, dir, what);
     if (names.has(pkg.name)) throw new ReproError('FORMAT', `${what}: package ${pkg.name} appears twice`);
     names.add(pkg.name);
@@ -90,10 +108,10 @@ export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPacka
   return out.sort((a, b) => cmpBytes(a.name, b.name));
 }
 
-function checkPackage(p: PacmanPackage, dir: string, what: string): void {
-  const at = `${what}:${dir}/desc`;
+/** The checks every database entry passes (also re-run on parsed entries read back from the cache). */
+export function checkPackage(p: PacmanPackage, dir: string, what: string): void {
   const bad = (msg: string): never => {
-    throw new ReproError('FORMAT', `${at}: ${msg}`);
+    throw new ReproError('FORMAT', `${what}:${dir}/desc: ${msg}`);
   };
   if (!p.name) bad('no %NAME%');
   if (!p.version) bad('no %VERSION%');
@@ -102,7 +120,7 @@ function checkPackage(p: PacmanPackage, dir: string, what: string): void {
   if (dir !== `${p.name}-${p.version}`) bad(`%NAME% ${p.name} and %VERSION% ${p.version} do not match the folder name ${dir}`);
   if (!p.filename) bad('no %FILENAME%');
   if (!FILENAME.test(p.filename) || p.filename === '..') {
-    throw new ReproError('FORMAT', `${at}: %FILENAME% "${p.filename.slice(0, 200)}" is not a plain file name; refusing the whole database`, {
+    throw new ReproError('FORMAT', `${what}:${dir}/desc: %FILENAME% "${p.filename.slice(0, 200)}" is not a plain file name; refusing the whole database`, {
       hint: 'A file name with "/", "..", a leading "." or NUL could write outside the download folder. The repository is broken or hostile.',
     });
   }

@@ -29,8 +29,13 @@ export interface PacmanPackage {
   packager?: string;
   depends: Depend[];
   optdepends: Depend[];
-  makedepends: Depend[];
-  checkdepends: Depend[];
+  /**
+   * Build dependencies, as written (`name>=ver`): nothing installs or resolves them, and they are
+   * the most numerous field of a database, so they are not turned into Depend objects up front
+   * (parseDepend them when needed).
+   */
+  makedepends: string[];
+  checkdepends: string[];
   conflicts: Depend[];
   provides: Depend[];
   replaces: Depend[];
@@ -58,8 +63,8 @@ const FIELDS: Record<string, [Kind, keyof PacmanPackage]> = {
   PACKAGER: ['one', 'packager'],
   DEPENDS: ['deps', 'depends'],
   OPTDEPENDS: ['deps', 'optdepends'],
-  MAKEDEPENDS: ['deps', 'makedepends'],
-  CHECKDEPENDS: ['deps', 'checkdepends'],
+  MAKEDEPENDS: ['list', 'makedepends'],
+  CHECKDEPENDS: ['list', 'checkdepends'],
   CONFLICTS: ['deps', 'conflicts'],
   PROVIDES: ['deps', 'provides'],
   REPLACES: ['deps', 'replaces'],

@@ -3,15 +3,21 @@
  * parse it. Arch does not sign its databases, so the database is fetched as a root file (kept in
  * the cache under its digest, which lets `lock --check` re-resolve offline) and the trust comes
  * from each package's own signature (trust.ts).
+ *
+ * The parsed form is kept as derived data under the database's digest: a warm lock reads it back
+ * (JSON) instead of decompressing and parsing 13 MB again. Entries read back pass the same checks
+ * as freshly parsed ones, and anything unreadable is simply parsed again.
  */
 import { sha256Hex } from '../../core/hash.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
-import { parseDb } from './db.js';
+import { checkPackage, parseDb } from './db.js';
 import type { PacmanPackage } from './desc.js';
 import type { RepoPlan } from './distro.js';
 
 /** Arch's largest database (extra.files) is ~60 MB; a .db is a few MB. */
 const MAX_DB_DOWNLOAD = 256 * 1024 * 1024;
+/** Bump when PacmanPackage or the parser changes, so old derived entries are not read. */
+const PARSED_FORMAT = 'repro-get pacman parsed database v1';
 
 export interface LoadedRepo {
   plan: RepoPlan;
@@ -24,8 +30,30 @@ export interface LoadedRepo {
 
 export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string): Promise<LoadedRepo> {
   const path = `${plan.id}.db`;
+  const what = `${plan.id}: ${path}`;
   const urls = [...(plan.mirror ? [plan.mirror + path] : []), plan.url + path];
-  const r = await fetcher.fetchRoot(urls, `${plan.id}: ${path}`, MAX_DB_DOWNLOAD, pinned);
-  const packages = await parseDb(r.data, plan.id, `${plan.id}: ${path}`);
-  return { plan, path, sha256: sha256Hex(r.data), size: r.data.length, packages };
+  const r = await fetcher.fetchRoot(urls, what, MAX_DB_DOWNLOAD, pinned);
+  const sha256 = sha256Hex(r.data);
+  const key = sha256Hex(`${PARSED_FORMAT}\0${plan.id}\0${sha256}`);
+  let packages = revive(await fetcher.cache?.readDerived(key), plan.id, what);
+  if (!packages) {
+    packages = await parseDb(r.data, plan.id, what);
+    await fetcher.cache?.writeDerived(key, JSON.stringify(packages)).catch(() => {}); // a cache is an optimisation
+  }
+  return { plan, path, sha256, size: r.data.length, packages };
+}
+
+function revive(text: string | undefined, repo: string, what: string): PacmanPackage[] | undefined {
+  if (text === undefined) return undefined;
+  try {
+    const list = JSON.parse(text) as PacmanPackage[];
+    if (!Array.isArray(list)) return undefined;
+    for (const p of list) {
+      if (p.repo !== repo || !Array.isArray(p.depends) || !Array.isArray(p.provides) || !Array.isArray(p.conflicts) || !Array.isArray(p.groups)) return undefined;
+      checkPackage(p, `${p.name}-${p.version}`, what);
+    }
+    return list;
+  } catch {
+    return undefined;
+  }
 }

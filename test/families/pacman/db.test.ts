@@ -46,6 +46,9 @@ describe('real Arch databases (September 2022)', () => {
     expect(core.filter((p) => p.groups.includes('base-devel')).length).toBeGreaterThan(20);
     const withOpt = core.find((p) => p.optdepends.some((d) => d.desc))!;
     expect(withOpt.optdepends.find((d) => d.desc)!.desc!.length).toBeGreaterThan(0);
+    const glibc = core.find((p) => p.name === 'glibc')!;
+    expect(glibc.makedepends).toEqual(expect.arrayContaining(['gd', 'python']));
+    expect(core.some((p) => p.checkdepends.length > 0)).toBe(true);
   });
 
   it('gives the same packages from gzip, zstd, xz and plain tar', async () => {

@@ -4,7 +4,7 @@
  * its permanent package store, signatures checked against the real Arch keyring, the base system,
  * the errors a user meets.
  */
-import { copyFile, mkdir, mkdtemp, rm, writeFile } from 'node:fs/promises';
+import { copyFile, mkdir, mkdtemp, readFile, readdir, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -83,6 +83,22 @@ describe('lock --distro arch (real 2022 databases on a loopback mirror)', () => 
   it('is deterministic and cache-warm the second time', async () => {
     const again = await run(spec(['vim', 'curl']));
     expect(serializeLockfile(again)).toBe(serializeLockfile(l));
+  });
+
+  it('reads the parsed databases back from the cache, and ignores a damaged or tampered entry', async () => {
+    const derived = join(work, 'cache', 'derived');
+    const entries = (await readdir(derived)).filter((f) => /^[0-9a-f]{64}$/.test(f));
+    expect(entries.length).toBeGreaterThanOrEqual(2); // core and extra
+    const [first, second] = entries;
+    await writeFile(join(derived, first), '{ not json');
+    const evil = JSON.parse(await readFile(join(derived, second), 'utf8'));
+    evil[0].filename = '../../etc/cron.d/evil';
+    await writeFile(join(derived, second), JSON.stringify(evil));
+    const again = await run(spec(['vim', 'curl']));
+    expect(serializeLockfile(again)).toBe(serializeLockfile(l));
+    // Both were parsed again from the database and written back whole.
+    expect(JSON.parse(await readFile(join(derived, first), 'utf8')).length).toBeGreaterThan(200);
+    expect(await readFile(join(derived, second), 'utf8')).not.toContain('../../etc');
   });
 
   it('re-resolves offline from the databases the lock recorded (lock --check), not without them', async () => {
