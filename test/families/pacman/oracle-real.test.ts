@@ -75,7 +75,7 @@ describe.skipIf(!!missing)('pacman -Sp on the real 2022 databases (oracle)', () 
   afterAll(() => oracles.forEach((o) => o.close()));
 
   for (const [label, withBase, seed] of [['an empty system', false, 1], ['base installed', true, 2]] as const) {
-    it(`matches pacman on every case with ${label}`, { timeout: 900_000 }, () => {
+    it(`matches pacman on every case with ${label}`, { timeout: 900_000 * Math.max(1, Number(process.env.REPRO_GET_ORACLE_SCALE ?? 1)) ** 2 }, () => {
       const installed = withBase ? base : [];
       const oracle = pacmanOracle({ repos: REAL_REPOS.map((id) => ({ id, db: realDb(id) })), installed: installed.map((p) => `${p.name}-${p.version}`) });
       oracles.push(oracle);
