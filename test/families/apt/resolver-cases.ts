@@ -444,4 +444,12 @@ export const CASES: ResolverCase[] = [
     requests: ['a'],
     install: ['a=1', 'c=1', 'y=1'],
   },
+  {
+    name: 'with Recommends on, an installed package\'s old unmet Recommends stay unmet',
+    sources: [repo(P('lib', '1', { Recommends: 'helper' }), P('helper'), P('app', '1', { Depends: 'lib', Recommends: 'extra' }), P('extra'))],
+    status: status(P('lib', '1', { Recommends: 'helper' })),
+    installRecommends: true,
+    requests: ['app'],
+    install: ['app=1', 'extra=1'],
+  },
 ];

@@ -168,12 +168,33 @@ function upgradeOrRemoveConflicts(c: DepCache, depth: number, propagate: boolean
 }
 
 /** Rules 9, 10, 12: each unmet group in order, trying the sorted solutions until one marks. */
-function installDependencies(c: DepCache, deps: Dep[], depth: number, propagate: boolean, fromUser: boolean, w: Work): boolean {
+/**
+ * For an installed package, a Recommends it already had and that was unmet before stays unmet: apt
+ * follows only new Recommends, or ones the installed version had satisfied (bug #470115).
+ */
+function oldUnmetRecommends(c: DepCache, owner: Pkg, target: Pkg): boolean {
+  if (!owner.current) return false;
+  const deps = c.deps(owner.current);
+  let known = false;
+  let satisfied = false;
+  DepCache.groups(deps, (s, e) => {
+    for (let k = s; k < e; k++) {
+      if (isCritical(deps[k]) || !c.isImportant(deps[k]) || deps[k].target !== target) continue;
+      known = true;
+      satisfied = c.groupOk(deps, s, e, 'now');
+      if (satisfied) return false;
+    }
+  });
+  return known && !satisfied;
+}
+
+function installDependencies(c: DepCache, owner: Pkg, deps: Dep[], depth: number, propagate: boolean, fromUser: boolean, w: Work): boolean {
   let failed = false;
   for (const [s, e] of w.toInstall) {
     let found = c.groupOk(deps, s, e, 'inst');
     if (found && !propagate) continue;
     const critical = isCritical(deps[s]);
+    if (!found && !critical && oldUnmetRecommends(c, owner, deps[s].target)) continue;
     if (found) {
       if (!critical) continue;
       const sols = possibleSolutions(c, deps, s, e, 'candinst');
@@ -271,7 +292,7 @@ export function markInstall(c: DepCache, pkg: Pkg, autoInst: boolean, depth: num
   try {
     const steps = [
       () => upgradeOrRemoveConflicts(c, depth, propagate, fromUser, w),
-      () => installDependencies(c, deps, depth, propagate, fromUser, w),
+      () => installDependencies(c, pkg, deps, depth, propagate, fromUser, w),
       () => w.delayedRemove.reduce((ok, r) => c.markDelete(r, depth, false) && ok, true),
     ];
     for (const step of steps) {
