@@ -3,6 +3,7 @@
  * without bound). Callers always hash the compressed bytes against signed metadata first: fzstd
  * does not check zstd frame checksums, and none of this is a substitute for the signed digest.
  */
+import { spawn } from 'node:child_process';
 import { createGunzip, gunzipSync } from 'node:zlib';
 import xz from 'xz-decompress';
 import { Decompress as ZstdDecompress } from 'fzstd';
@@ -138,7 +139,51 @@ function zstd(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8
   return total;
 }
 
+/**
+ * xz: the system's `xz` when there is one (native, about 2.5x the WebAssembly decoder on the 50 MB
+ * bookworm index), else xz-decompress. Both get the same bytes, already checked against the signed
+ * digest, and the same output limit. REPRO_GET_XZ=wasm forces the WebAssembly path.
+ */
 async function xzDecompress(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): Promise<number> {
+  if (process.env.REPRO_GET_XZ !== 'wasm') {
+    const n = await xzNative(data, limit, what, sink);
+    if (n !== undefined) return n;
+  }
+  return xzWasm(data, limit, what, sink);
+}
+
+/** Runs `xz -dc`; undefined when no xz is installed (nothing was handed to `sink` then). */
+function xzNative(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): Promise<number | undefined> {
+  return new Promise((resolve, reject) => {
+    const p = spawn('xz', ['--decompress', '--stdout', '--single-stream', '-q'], { stdio: ['pipe', 'pipe', 'pipe'] });
+    let total = 0;
+    let started = false;
+    let failed: Error | undefined;
+    let stderr = '';
+    p.on('error', (e: NodeJS.ErrnoException) => (e.code === 'ENOENT' && !started ? resolve(undefined) : reject(e)));
+    p.stdout.on('data', (c: Buffer) => {
+      if (failed) return;
+      started = true;
+      total += c.length;
+      if (total > limit) {
+        failed = tooBig(what, limit);
+        p.kill('SIGKILL');
+        return;
+      }
+      sink(c);
+    });
+    p.stderr.on('data', (c: Buffer) => (stderr = (stderr + c.toString('utf8')).slice(-500)));
+    p.stdin.on('error', () => {}); // xz exits early on corrupt input or when killed
+    p.on('close', (code) => {
+      if (failed) reject(failed);
+      else if (code === 0) resolve(total);
+      else reject(new Error(stderr.trim() || `xz exited with ${code}`));
+    });
+    p.stdin.end(data);
+  });
+}
+
+async function xzWasm(data: Uint8Array, limit: number, what: string, sink: (chunk: Uint8Array) => void): Promise<number> {
   const input = new ReadableStream<Uint8Array>({
     start(ctrl) {
       ctrl.enqueue(data);

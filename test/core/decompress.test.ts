@@ -56,3 +56,24 @@ describe('decompress', () => {
     await expect(decompress(Buffer.from('not xz at all'), 'xz', 'Packages.xz')).rejects.toThrow(/Packages\.xz: cannot decompress xz/);
   });
 });
+
+describe('xz: native and WebAssembly decoders agree', () => {
+  it('gives the same bytes, and the same limit and format errors, with REPRO_GET_XZ=wasm', async () => {
+    const big = Buffer.from('Package: x\nVersion: 1.0\nDescription: y\n\n'.repeat(50_000));
+    const data = execFileSync('xz', ['-c'], { input: big, maxBuffer: 1 << 28 });
+    const native = await decompress(data, 'xz', 'Packages.xz', { maxRatio: 1e6 });
+    const before = process.env.REPRO_GET_XZ;
+    process.env.REPRO_GET_XZ = 'wasm';
+    try {
+      const wasm = await decompress(data, 'xz', 'Packages.xz', { maxRatio: 1e6 });
+      expect(wasm.equals(native)).toBe(true);
+      await expect(decompress(data, 'xz', 'bomb.xz', { maxOutput: 1 << 20 })).rejects.toThrow(/bomb\.xz: decompressed size exceeds/);
+    } finally {
+      if (before === undefined) delete process.env.REPRO_GET_XZ;
+      else process.env.REPRO_GET_XZ = before;
+    }
+    expect(native.equals(big)).toBe(true);
+    await expect(decompress(data, 'xz', 'bomb.xz', { maxOutput: 1 << 20 })).rejects.toThrow(/bomb\.xz: decompressed size exceeds/);
+    await expect(decompress(Buffer.from('not xz'), 'xz', 'bad.xz')).rejects.toThrow(/bad\.xz: cannot decompress xz data/);
+  });
+});
