@@ -6,10 +6,10 @@
  * the lock is the whole truth. Afterwards the installed database must list every locked package
  * at exactly its version.
  */
-import { spawn } from 'node:child_process';
 import { readFile } from 'node:fs/promises';
 import { join } from 'node:path';
 import { ReproError } from '../../core/errors.js';
+import { runTool } from '../../core/run-tool.js';
 import type { LockedPackage, Lockfile } from '../../core/lockfile/schema.js';
 import type { InstallPlan, InstallReport } from '../family.js';
 import { parseApkIndex } from './apkindex.js';
@@ -89,18 +89,6 @@ export async function installApk(plan: InstallPlan): Promise<InstallReport> {
   return report;
 }
 
-function run(cmd: string[], log?: (l: string) => void): Promise<{ code: number; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { stdio: ['ignore', 'pipe', 'pipe'], env: { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' } });
-    let output = '';
-    const take = (b: Buffer) => {
-      const s = b.toString('utf8');
-      output += s;
-      for (const l of s.split('\n')) if (l.trim()) log?.(l);
-    };
-    child.stdout.on('data', take);
-    child.stderr.on('data', take);
-    child.on('error', (e) => reject(new ReproError('INSTALL', `cannot run ${cmd[0]}: ${e.message}`, { hint: 'apk installs only on Alpine (or an Alpine root with apk-tools).' })));
-    child.on('close', (code) => resolve({ code: code ?? 1, output }));
-  });
+function run(cmd: string[], log?: (l: string) => void) {
+  return runTool(cmd, { log, hint: 'apk installs only on Alpine (or an Alpine root with apk-tools).' });
 }

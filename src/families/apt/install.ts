@@ -7,10 +7,10 @@
  * and `chroot ROOT dpkg -i` runs the root's own dpkg and maintainer scripts (dpkg --root would run
  * the host's). Afterwards dpkg-query must report every locked package at exactly its version.
  */
-import { spawn } from 'node:child_process';
 import { copyFile, link, mkdir, mkdtemp, realpath, rm, rmdir, stat, writeFile } from 'node:fs/promises';
 import { basename, join, relative, sep } from 'node:path';
 import { ReproError } from '../../core/errors.js';
+import { TOOL_PATH, runTool } from '../../core/run-tool.js';
 import type { LockedPackage } from '../../core/lockfile/schema.js';
 import type { InstallPlan, InstallReport } from '../family.js';
 import { field, type Stanza } from './deb822.js';
@@ -19,7 +19,7 @@ import { installOrder, type OrderNode } from './install-order.js';
 import { parseProvides, parseRelations } from './relation.js';
 
 const ENV = {
-  PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin',
+  PATH: TOOL_PATH,
   DEBIAN_FRONTEND: 'noninteractive',
   DEBCONF_NONINTERACTIVE_SEEN: 'true',
   LC_ALL: 'C',
@@ -215,29 +215,7 @@ async function denyServiceStarts(root: string): Promise<() => Promise<void>> {
   return () => rm(p, { force: true });
 }
 
-/** Runs a command with the install environment; output goes to `log` line by line and is kept. */
-function run(cmd: string[], log?: (line: string) => void): Promise<{ code: number; stdout: string; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { env: { ...process.env, ...ENV }, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let output = '';
-    let partial = '';
-    const take = (isStdout: boolean) => (b: Buffer) => {
-      const s = b.toString('utf8');
-      if (isStdout) stdout += s;
-      output += s;
-      if (log) {
-        const lines = (partial + s).split('\n');
-        partial = lines.pop()!;
-        for (const l of lines) log(l);
-      }
-    };
-    child.stdout.on('data', take(true));
-    child.stderr.on('data', take(false));
-    child.on('error', (e) => reject(new ReproError('INSTALL', `cannot run ${cmd[0]}: ${e.message}`, { hint: cmd[0].startsWith('dpkg') ? 'The apt installer needs dpkg (a Debian or Ubuntu system).' : undefined })));
-    child.on('close', (code) => {
-      if (log && partial) log(partial);
-      resolve({ code: code ?? 1, stdout, output });
-    });
-  });
+/** dpkg and friends with the install environment (core/run-tool.ts). */
+function run(cmd: string[], log?: (line: string) => void) {
+  return runTool(cmd, { env: { ...process.env, ...ENV } as Record<string, string>, log, hint: cmd[0].startsWith('dpkg') ? 'The apt installer needs dpkg (a Debian or Ubuntu system).' : undefined });
 }

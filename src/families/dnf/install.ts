@@ -9,17 +9,16 @@
  * inside it and `chroot ROOT rpm` runs. A root without one: this machine's rpm with --root and the
  * root's database path.
  */
-import { spawn } from 'node:child_process';
 import { access, copyFile, mkdir, mkdtemp, rm, symlink } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadDistro } from '../../core/distros.js';
 import { ReproError } from '../../core/errors.js';
+import { runTool } from '../../core/run-tool.js';
 import type { LockedPackage } from '../../core/lockfile/schema.js';
 import type { InstallPlan, InstallReport } from '../family.js';
 import { distroKeyrings, type DnfDistro } from './distro.js';
 import { makeEvr } from './package.js';
 
-const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 /** `rpm -qa` in a form that parses back into name, EVR and arch (EPOCHNUM: 0 when none). */
 export const QUERY_FORMAT = '%{NAME} %{EPOCHNUM} %{VERSION} %{RELEASE} %{ARCH}\\n';
 
@@ -145,18 +144,6 @@ async function queryInstalled(runner: Runner, root: string): Promise<Set<string>
   return out;
 }
 
-function run(cmd: string[], log?: (l: string) => void): Promise<{ code: number; stdout: string; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b;
-      output += b;
-      if (log) for (const l of b.toString().split('\n')) if (l.trim()) log(`  ${l}`);
-    });
-    child.stderr.on('data', (b: Buffer) => (output += b));
-    child.on('error', (e) => reject(new ReproError('INSTALL', `cannot run ${cmd[0]}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, output }));
-  });
+function run(cmd: string[], log?: (l: string) => void) {
+  return runTool(cmd, { log: log && ((l) => log(`  ${l}`)) });
 }

@@ -11,17 +11,16 @@
  * are staged inside it and `chroot ROOT pacman -U` runs that pacman and its hooks. A root without
  * one: this machine's pacman with --root/--dbpath pointed into it (scriptlets still run chrooted).
  */
-import { spawn } from 'node:child_process';
 import { access, mkdir, mkdtemp, readFile, rm, symlink, writeFile } from 'node:fs/promises';
 import { basename, join } from 'node:path';
 import { loadDistro } from '../../core/distros.js';
 import { ReproError } from '../../core/errors.js';
+import { runTool } from '../../core/run-tool.js';
 import type { LockedPackage } from '../../core/lockfile/schema.js';
 import type { InstallPlan, InstallReport } from '../family.js';
 import { readPacmanDistro } from './distro.js';
 import { PacmanTrust, loadKeyring, verifyPackageFile } from './trust.js';
 
-const ENV = { PATH: '/usr/local/sbin:/usr/local/bin:/usr/sbin:/usr/bin:/sbin:/bin', LC_ALL: 'C' };
 
 interface Runner {
   /** The pacman command prefix for this root. */
@@ -126,18 +125,6 @@ export async function queryInstalled(runner: Runner, root: string): Promise<Map<
   return out;
 }
 
-function run(cmd: string[], log?: (l: string) => void): Promise<{ code: number; stdout: string; output: string }> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(cmd[0], cmd.slice(1), { env: ENV, stdio: ['ignore', 'pipe', 'pipe'] });
-    let stdout = '';
-    let output = '';
-    child.stdout.on('data', (b: Buffer) => {
-      stdout += b;
-      output += b;
-      if (log) for (const l of b.toString().split('\n')) if (l.trim()) log(`  ${l}`);
-    });
-    child.stderr.on('data', (b: Buffer) => (output += b));
-    child.on('error', (e) => reject(new ReproError('INSTALL', `cannot run ${cmd[0]}: ${e.message}`)));
-    child.on('close', (code) => resolve({ code: code ?? 1, stdout, output }));
-  });
+function run(cmd: string[], log?: (l: string) => void) {
+  return runTool(cmd, { log: log && ((l) => log(`  ${l}`)) });
 }
