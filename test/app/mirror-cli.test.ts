@@ -3,13 +3,13 @@
  * the fixture archive stopped, `install --mirror oci:// --insecure --dry-run` from the registry
  * alone, `mirror pull`, `--json`, and usage errors (plain HTTP off loopback, a bad store).
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { lockTag } from '../../src/core/oci/manifest.js';
 import { FIXTURE_REPO, fixtureLock } from '../support/fixture-lock.js';
@@ -20,16 +20,7 @@ const root = fileURLToPath(new URL('../../', import.meta.url));
 const BIN = join(root, 'bin/repro-get');
 const ready = existsSync(join(root, 'dist/cli.mjs')) && existsSync(REGISTRY_BIN);
 
-function run(args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd: root, env: { ...process.env, NO_COLOR: '1', REPRO_GET_MIRROR: '', REPRO_GET_REGISTRY_AUTH: '', DOCKER_CONFIG: '/nonexistent' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[]) => runCli(args, { env: { REPRO_GET_REGISTRY_AUTH: '', DOCKER_CONFIG: '/nonexistent' } });
 
 describe.skipIf(!ready)('repro-get mirror (CLI)', () => {
   let archive: Mirror | undefined;

@@ -2,13 +2,13 @@
  * The built CLI (`./bin/repro-get`, after `npm run build`): help on every command, --json, exit
  * codes, one-paragraph errors, and that a failed lock leaves the previous lockfile untouched.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdtemp, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
 
 const root = fileURLToPath(new URL('../../', import.meta.url));
@@ -16,17 +16,7 @@ const BIN = join(root, 'bin/repro-get');
 const built = existsSync(join(root, 'dist/cli.mjs'));
 const KEY = join(root, 'fixtures/keys/fixture-archive.pub.asc');
 
-/** Asynchronous, so the loopback mirror in this process keeps answering. */
-function run(args: string[], cwd = root): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd = root) => runCli(args, { cwd });
 
 let m: Mirror;
 let dir: string;

@@ -15,6 +15,7 @@ import { dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { expect } from 'vitest';
+import { runCli } from '../support/cli.js';
 import { ReproError } from '../../src/core/errors.js';
 import { parsePackageRequest, type Spec } from '../../src/core/spec.js';
 import { FIXTURE_REPO } from '../support/fixture-lock.js';
@@ -209,28 +210,10 @@ export async function scratchRoot(): Promise<string> {
 
 // --- the built CLI ---------------------------------------------------------------------------
 
-export interface CliRun {
-  code: number | null;
-  stdout: string;
-  stderr: string;
-}
+export type { CliRun } from '../support/cli.js';
 
 /** Runs ./bin/repro-get asynchronously (the mirror answers from this process). */
-export function cli(args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}): Promise<CliRun> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [join(PROJECT, 'bin/repro-get'), ...args], {
-      cwd: opts.cwd ?? PROJECT,
-      env: { ...process.env, NO_COLOR: '1', REPRO_GET_MIRROR: '', ...opts.env },
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let stdout = '';
-    let stderr = '';
-    child.stdout.on('data', (d) => (stdout += d));
-    child.stderr.on('data', (d) => (stderr += d));
-    child.on('error', reject);
-    child.on('close', (code) => resolve({ code, stdout, stderr }));
-  });
-}
+export const cli = (args: string[], opts: { cwd?: string; env?: NodeJS.ProcessEnv } = {}) => runCli(args, opts);
 
 /** True when `npm run build` has produced the CLI bundle the CLI scenarios run. */
 export async function cliBuilt(): Promise<boolean> {

@@ -3,13 +3,13 @@
  * distros/alpine.yaml and the fixture tree on 127.0.0.1 as the mirror: lock, fetch (busybox-style
  * SHA256SUMS), install --dry-run, dockerfile. Skipped with a message when dist/ is not built.
  */
-import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { mkdir, mkdtemp, readFile, rm } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { runCli } from '../../support/cli.js';
 import { startMirror, type Mirror } from '../../support/mirror.js';
 import { FIXTURE_KEYS, TRUSTED_KEY } from './support/build.js';
 import { buildFixtureTree, type FixtureTree } from './support/fixture-repo.js';
@@ -18,17 +18,7 @@ const root = fileURLToPath(new URL('../../../', import.meta.url));
 const BIN = join(root, 'bin/repro-get');
 const built = existsSync(join(root, 'dist/cli.mjs'));
 
-/** Asynchronous, so the loopback mirror in this process keeps answering. */
-function run(args: string[], cwd: string): Promise<{ code: number; stdout: string; stderr: string }> {
-  return new Promise((resolve) => {
-    const p = spawn(process.execPath, [BIN, ...args], { cwd, env: { ...process.env, NO_COLOR: '1' } });
-    let stdout = '';
-    let stderr = '';
-    p.stdout.on('data', (d) => (stdout += d));
-    p.stderr.on('data', (d) => (stderr += d));
-    p.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
-  });
-}
+const run = (args: string[], cwd: string) => runCli(args, { cwd });
 
 let tree: FixtureTree;
 let mirror: Mirror;
