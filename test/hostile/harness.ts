@@ -5,7 +5,6 @@
  * the URL and the cause; nothing installed; no unverified or partial file in the cache; the
  * lockfile on disk byte-for-byte unchanged.
  */
-import { spawn } from 'node:child_process';
 import { createHash } from 'node:crypto';
 import { cp, mkdir, mkdtemp, readdir, readFile, rm, stat, writeFile } from 'node:fs/promises';
 import { createServer, type Server } from 'node:http';
