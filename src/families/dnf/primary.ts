@@ -161,7 +161,7 @@ export class PrimaryParser implements XmlHandler {
         if (this.inFormat && text !== undefined) {
           if (!text.startsWith('/') || text.length > this.limits.maxName) this.fail(`file "${text.slice(0, 200)}" is not an absolute path of reasonable length`);
           if (cur.files.length >= this.limits.maxEntries) this.limitHit('files');
-          cur.files.push(this.intern(text));
+          cur.files.push(own(text)); // paths are each package's own: not worth interning
         }
         return;
     }
@@ -200,7 +200,9 @@ export class PrimaryParser implements XmlHandler {
     }
     const list = cur.deps[kind];
     if (list.length >= this.limits.maxEntries) this.limitHit(kind);
-    list.push(this.intern(dep));
+    // What packages require recurs across them (libc.so.6(GLIBC_2.34)(64bit)) and is interned;
+    // what one provides is mostly its own (sonames, `name = evr`), so copying beats hashing it.
+    list.push(flags === undefined ? (kind === 'provides' ? own(dep) : this.intern(dep)) : flat(dep));
   }
 
   private finishPackage(cur: Draft): void {
@@ -217,25 +219,26 @@ export class PrimaryParser implements XmlHandler {
     if (!cur.sha256) {
       this.skippedChecksums.set(`${name}-${evr}.${arch}`, cur.checksumType ?? 'none');
     }
+    const d = cur.deps;
     this.packages.push({
-      name: this.intern(name),
+      name: own(name), // a package's own name, mostly: interning it would only cost
       arch: this.intern(arch),
       epoch: cur.epoch!,
       version: cur.version!,
       release: cur.release!,
-      evr: this.intern(evr),
+      evr: this.intern(evr), // shared by the subpackages of one build
       repo: this.repo,
       sha256: cur.sha256,
       size: cur.size,
       location: cur.location,
       sourcerpm: cur.sourcerpm,
-      provides: cur.deps.provides,
-      requires: cur.deps.requires,
-      conflicts: cur.deps.conflicts,
-      obsoletes: cur.deps.obsoletes,
-      recommends: cur.deps.recommends,
-      supplements: cur.deps.supplements,
-      files: cur.files,
+      provides: d.provides,
+      requires: orEmpty(d.requires),
+      conflicts: orEmpty(d.conflicts),
+      obsoletes: orEmpty(d.obsoletes),
+      recommends: orEmpty(d.recommends),
+      supplements: orEmpty(d.supplements),
+      files: orEmpty(cur.files),
     });
   }
 
@@ -261,9 +264,25 @@ export class PrimaryParser implements XmlHandler {
   }
 }
 
-/** A copy that does not keep the chunk it was sliced from alive (see intern). */
+/** Most packages have no conflicts, obsoletes or weak dependencies: one shared empty list for them. */
+const EMPTY: string[] = Object.freeze([]) as unknown as string[];
+const orEmpty = (l: string[]) => (l.length ? l : EMPTY);
+
+/**
+ * A copy of its own: a substring of a large chunk keeps the whole chunk alive in V8 (a sliced
+ * string). Joining two pieces and reading a character makes V8 flatten them into a new string;
+ * measured at 63 bytes for a 21-character string, against 88 for `(' ' + s).slice(1)` and 125 for
+ * a Map-interned copy. Substrings under 13 characters are copies already.
+ */
 function own(s: string): string {
-  return s.length >= 13 ? (' ' + s).slice(1) : s;
+  if (s.length < 13) return s;
+  return flat(s.slice(0, 1) + s.slice(1));
+}
+
+/** Flattens a concatenation, so that it refers to none of its pieces (see own). */
+function flat(s: string): string {
+  s.charCodeAt(0);
+  return s;
 }
 
 /** Non-empty and free of white space and control characters. */

@@ -89,12 +89,32 @@ export class XmlStream {
   }
 
   write(chunk: string): void {
-    // Keep only the unfinished token, and the line number where it starts.
     const line = this.lineAt(this.pos);
-    // join, not +: a flat string; character access on a concatenation (cons string) is much slower.
-    this.buf = this.pos < this.buf.length ? [this.buf.slice(this.pos), chunk].join('') : chunk;
+    const rest = this.pos < this.buf.length ? this.buf.slice(this.pos) : '';
     this.pos = 0;
     this.cursor = { pos: 0, line };
+    if (!rest) {
+      this.buf = chunk;
+      this.run(false);
+      return;
+    }
+    // The token left unfinished by the last chunk is finished on a short joined string (the rest
+    // and the head of this chunk), not on a copy of the whole chunk: joining 1 MiB per write costs
+    // as much as tokenizing it.
+    for (let head = 4096; ; head *= 2) {
+      const whole = head >= chunk.length;
+      this.buf = rest + (whole ? chunk : chunk.slice(0, head));
+      this.pos = 0;
+      this.cursor = { pos: 0, line };
+      this.run(false, rest.length);
+      if (this.pos >= rest.length && !whole) break;
+      if (whole) return; // a token longer than the chunk: it all waits for the next one
+    }
+    const at = this.pos - rest.length;
+    const atLine = this.lineAt(this.pos);
+    this.buf = chunk;
+    this.pos = at;
+    this.cursor = { pos: at, line: atLine };
     this.run(false);
   }
 
@@ -109,11 +129,12 @@ export class XmlStream {
     if (!this.seenRoot) this.fail('no root element');
   }
 
-  private run(final: boolean): void {
+  /** Tokenizes `buf` from `pos`; with `stopAt`, returns after the first token ending past it. */
+  private run(final: boolean, stopAt = Infinity): void {
     const s = this.buf;
     const n = s.length;
     let pos = this.pos;
-    while (pos < n) {
+    while (pos < n && pos < stopAt) {
       const lt = s.indexOf('<', pos);
       const textEnd = lt === -1 ? n : lt;
       if (textEnd > pos) {
