@@ -55,6 +55,7 @@ export class PrimaryParser implements XmlHandler {
   private readonly xml: XmlStream;
   private readonly limits: PrimaryLimits;
   private readonly strings = new Map<string, string>();
+  private readonly recent: (string | undefined)[] = new Array(4096).fill(undefined);
   private cur: Draft | undefined;
   /** Inside a dependency list (`ignored`: one not kept). */
   private kind: DepKind | 'ignored' | undefined;
@@ -247,11 +248,18 @@ export class PrimaryParser implements XmlHandler {
    * a new string is stored (`(' ' + s).slice(1)` copies into a string of its own length).
    */
   private intern(s: string): string {
+    // A direct-mapped cache in front of the Map: the same few requirements (libc.so.6(…)(64bit),
+    // /bin/sh, rtld(GNU_HASH)) come again and again, and comparing is cheaper than hashing.
+    const n = s.length;
+    const slot = n ? (n * 31 + s.charCodeAt(0) * 7 + s.charCodeAt(n - 1) * 131 + s.charCodeAt(n >> 1)) & 4095 : 0;
+    const hit = this.recent[slot];
+    if (hit === s) return hit;
     let v = this.strings.get(s);
     if (v === undefined) {
       v = own(s);
       this.strings.set(v, v);
     }
+    this.recent[slot] = v;
     return v;
   }
 
