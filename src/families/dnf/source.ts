@@ -53,10 +53,15 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinn
   };
 }
 
+/** Cache alias from a repomd.xml's sha256 to its signature's, so `lock --check` verifies offline. */
+const SIGNATURE_ALIAS = 'repomd-signature';
+
 async function verifyRepomd(plan: RepoPlan, fetcher: Fetcher, data: Buffer, url: string, now: Date): Promise<string[]> {
+  const digest = sha256Hex(data);
   let sig: Buffer;
   try {
-    sig = (await fetcher.fetchRoot(bases(plan).map((b) => `${b}${REPOMD}.asc`), `${plan.id}: ${REPOMD}.asc`, 1 << 20)).data;
+    const pinned = await fetcher.cache?.readAlias(SIGNATURE_ALIAS, digest);
+    sig = (await fetcher.fetchRoot(bases(plan).map((b) => `${b}${REPOMD}.asc`), `${plan.id}: ${REPOMD}.asc`, 1 << 20, pinned)).data;
   } catch (e) {
     if (e instanceof ReproError && e.code === 'NETWORK') {
       throw new ReproError('SIGNATURE', `${plan.id}: the repository has no signature for its metadata (${REPOMD}.asc could not be fetched).`, {
@@ -70,7 +75,9 @@ async function verifyRepomd(plan: RepoPlan, fetcher: Fetcher, data: Buffer, url:
     throw new ReproError('SIGNATURE', `${plan.id}: ${REPOMD} is signed, but no key is trusted for it.`, { hint: 'Name the signing key under the repository\'s keyrings: (or --keyring).' });
   }
   const keyring = await Keyring.fromFiles(plan.keyrings);
-  return (await verifyDetached(data, sig, keyring, url, now)).signers;
+  const signers = (await verifyDetached(data, sig, keyring, url, now)).signers;
+  await fetcher.cache?.writeAlias(SIGNATURE_ALIAS, digest, sha256Hex(sig));
+  return signers;
 }
 
 function compressionOfPrimary(location: string, what: string): Compression {

@@ -79,7 +79,7 @@ describe('dnf lock over the fixture repositories', () => {
     expect(l.packages.find((p) => p.name === 'app-weak')?.depends).toEqual(['weak-rec', 'weak-sup']);
   });
 
-  it('is byte-identical across runs; a warm lock fetches only repomd.xml and its signature', async () => {
+  it('is byte-identical across runs; a warm lock fetches only repomd.xml (an unchanged one is re-verified with its cached signature)', async () => {
     const cacheDir = tmp();
     const a = serializeLockfile(await lock(spec(['app-ver', 'tver', 'app-32']), { cacheDir, now: NOW }));
     const before = m.requests.length;
@@ -92,7 +92,22 @@ describe('dnf lock over the fixture repositories', () => {
       'only32-1.0-1.i686',
       'tver-1.0^git1-1.noarch',
     ]);
-    expect(new Set(m.requests.slice(before).map((r) => r.path.replace(/^\/\w+\//, '')))).toEqual(new Set(['repodata/repomd.xml', 'repodata/repomd.xml.asc']));
+    expect(new Set(m.requests.slice(before).map((r) => r.path.replace(/^\/\w+\//, '')))).toEqual(new Set(['repodata/repomd.xml']));
+  });
+
+  it('re-resolves offline with the recorded roots (lock --check): repomd.xml and its signature from the cache', async () => {
+    const cacheDir = tmp();
+    const first = await lock(spec(['app-ver']), { cacheDir, now: NOW });
+    const pinnedRoots = new Map(first.sources.map((s) => [s.id, s.metadata.sha256]));
+    m.fault((p) => p.includes('/repodata/'), { kind: 'status', status: 503 });
+    try {
+      const before = m.requests.length;
+      const again = await lock(spec(['app-ver']), { cacheDir, now: NOW, pinnedRoots, retries: 0 });
+      expect(serializeLockfile(again)).toBe(serializeLockfile(first));
+      expect(m.requests.length).toBe(before);
+    } finally {
+      m.clearFaults();
+    }
   });
 
   it('gives Fedora packages their permanent URLs: the release tree, the build store for updates, the archive', async () => {
