@@ -18,6 +18,7 @@ import { emptyPackage, readDesc } from '../../src/families/pacman/desc.js';
 import { parseDbTar } from '../../src/families/pacman/db.js';
 import { parsePrimary } from '../../src/families/dnf/primary.js';
 import { parseRepomd } from '../../src/families/dnf/repomd.js';
+import { mutated as mutate, onlyTyped } from '../support/typed-errors.js';
 
 const shared = (p: string) => fileURLToPath(new URL(`../../../shared/real-metadata/${p}`, import.meta.url));
 const fixture = (p: string) => fileURLToPath(new URL(`../../fixtures/${p}`, import.meta.url));
@@ -62,33 +63,12 @@ const REPODATA = fixture('dnf/repos/base/repodata');
 const PRIMARY = gunzipSync(readFileSync(`${REPODATA}/${readdirSync(REPODATA).find((f) => f.endsWith('-primary.xml.gz'))}`)).toString('utf8');
 const REPOMD = readFileSync(`${REPODATA}/repomd.xml`, 'utf8');
 
-/** Text derived from a real document by deleting, duplicating and replacing slices. */
-function mutated(base: string, extra: string[] = []): fc.Arbitrary<string> {
-  const tokens = ['\n', '\n\n', ':', ' ', '\t', '\0', '\r\n', '%', '<', '>', '/>', '"', '&', '&amp;', '<![CDATA[', ']]>', '=', '>=', '~', '@', ...extra];
-  const edit = fc.tuple(fc.nat(base.length), fc.nat(64), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom(...tokens)));
-  return fc.array(edit, { minLength: 1, maxLength: 8 }).map((edits) => {
-    let s = base;
-    for (const [at, len, ins] of edits) {
-      const i = at % (s.length + 1);
-      s = s.slice(0, i) + ins + s.slice(i + (len % 16));
-    }
-    return s;
-  });
-}
+const TOKENS = ['\n', '\n\n', ':', ' ', '\t', '\0', '\r\n', '%', '<', '>', '/>', '"', '&', '&amp;', '<![CDATA[', ']]>', '=', '>=', '~', '@'];
+const mutated = (base: string, extra: string[] = []) => mutate(base, [...TOKENS, ...extra]);
 
 /** Long runs of the characters a grammar branches on: where backtracking or quadratic scans would show. */
 function pathological(chars: string[]): fc.Arbitrary<string> {
   return fc.tuple(fc.array(fc.constantFrom(...chars), { minLength: 1, maxLength: 6 }), fc.integer({ min: 1000, max: 20000 })).map(([unit, n]) => unit.join('').repeat(Math.ceil(n / unit.length)));
-}
-
-function onlyTyped(fn: (s: string) => unknown): (s: string) => void {
-  return (s) => {
-    try {
-      fn(s);
-    } catch (e) {
-      if (!(e instanceof ReproError)) throw e;
-    }
-  };
 }
 
 const RUNS = { numRuns: 300 };

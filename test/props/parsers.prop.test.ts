@@ -15,35 +15,15 @@ import { parseStanzas } from '../../src/families/apt/deb822.js';
 import { parseRelease } from '../../src/families/apt/release.js';
 import { parsePackages, parseStatus } from '../../src/families/apt/packages.js';
 import { lock, pkg } from '../support/locks.js';
+import { mutated as mutate, onlyTyped } from '../support/typed-errors.js';
 
 const fixture = (p: string) => readFileSync(fileURLToPath(new URL(`../../fixtures/apt/repo/${p}`, import.meta.url)), 'utf8');
 const RELEASE = fixture('debian/dists/bookworm/Release');
 const PACKAGES = fixture('debian/dists/bookworm/main/binary-amd64/Packages');
 const LOCK = serializeLockfile(lock([pkg('curl', '7.88.1-10', { requested: true, depends: ['libc6'] })]));
+const TOKENS = ['\n', '\n\n', ':', ' ', '\t', '-', '\0', '\r\n', '#', '"', '[', '{', '*'];
+const mutated = (base: string) => mutate(base, TOKENS);
 const SPEC = 'distro: debian:bookworm\nsnapshot: 20250520T000000Z\narchitectures: [amd64]\npackages:\n  - curl\n  - jq=1.6-2.1\n';
-
-/** Text derived from a real document by deleting, duplicating and replacing slices. */
-function mutated(base: string): fc.Arbitrary<string> {
-  const edit = fc.tuple(fc.nat(base.length), fc.nat(64), fc.oneof(fc.string({ maxLength: 40 }), fc.constantFrom('\n', '\n\n', ':', ' ', '\t', '-', '\0', '\r\n', '#', '"', '[', '{', '*')));
-  return fc.array(edit, { minLength: 1, maxLength: 8 }).map((edits) => {
-    let s = base;
-    for (const [at, len, ins] of edits) {
-      const i = at % (s.length + 1);
-      s = s.slice(0, i) + ins + s.slice(i + (len % 16));
-    }
-    return s;
-  });
-}
-
-function onlyTyped(fn: (s: string) => unknown): (s: string) => void {
-  return (s) => {
-    try {
-      fn(s);
-    } catch (e) {
-      if (!(e instanceof ReproError)) throw e;
-    }
-  };
-}
 
 const RUNS = { numRuns: 300 };
 

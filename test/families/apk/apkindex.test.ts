@@ -14,16 +14,7 @@ import { parsePkgInfo } from '../../../src/families/apk/package-file.js';
 import { readTar } from '../../../src/families/apk/tar.js';
 import { readFileSync } from 'node:fs';
 import { REAL_DIR, REAL_INDEXES, realKeys } from './support/real.js';
-
-function thrown(f: () => unknown): ReproError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ReproError);
-    return e as ReproError;
-  }
-  throw new Error('expected an error');
-}
+import { thrown } from '../../support/typed-errors.js';
 
 describe('parseApkIndex on the real indexes', () => {
   it.each(REAL_INDEXES)('%s: every field of every package', async (name) => {

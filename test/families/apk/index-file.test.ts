@@ -16,6 +16,7 @@ import { ApkKey, loadApkKeys } from '../../../src/families/apk/keys.js';
 import { readTar } from '../../../src/families/apk/tar.js';
 import { buildApk, buildIndex, fixtureKey, FIXTURE_KEYS, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
 import { REAL_DIR, REAL_INDEXES } from './support/real.js';
+import { thrown } from '../../support/typed-errors.js';
 
 const DISTRO_KEYS = new URL('../../../distros/keys/alpine/', import.meta.url).pathname;
 const hasOpenssl = (() => {
@@ -26,16 +27,6 @@ const hasOpenssl = (() => {
     return false;
   }
 })();
-
-function thrown(f: () => unknown): ReproError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ReproError);
-    return e as ReproError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('real Alpine indexes', () => {
   const signers: Record<string, string> = {

@@ -1,24 +1,14 @@
 /** A downloaded .apk checked against its index entry: C: over the control member, datahash over the data. */
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { ReproError } from '../../../src/core/errors.js';
 import { parseChecksum } from '../../../src/families/apk/apkindex.js';
 import { loadApkKeys } from '../../../src/families/apk/keys.js';
 import { verifyApkFile } from '../../../src/families/apk/package-file.js';
 import { buildApk, fixtureKey, FIXTURE_KEYS, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
+import { thrown } from '../../support/typed-errors.js';
 
 const keys = await loadApkKeys([join(FIXTURE_KEYS, TRUSTED_KEY)]);
 const entry = (b: ReturnType<typeof buildApk>) => ({ name: b.pkg.name, version: b.pkg.version, checksum: parseChecksum(b.checksum) });
-
-function thrown(f: () => unknown): ReproError {
-  try {
-    f();
-  } catch (e) {
-    expect(e).toBeInstanceOf(ReproError);
-    return e as ReproError;
-  }
-  throw new Error('expected an error');
-}
 
 describe('verifyApkFile', () => {
   it('accepts a signed package and an unsigned one (C: and datahash are what bind it to the index)', async () => {
