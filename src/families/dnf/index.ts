@@ -3,6 +3,7 @@ import type { Family } from '../family.js';
 import { dnfDockerfile } from './dockerfile.js';
 import { installDnf } from './install.js';
 import { lockDnf } from './lock.js';
+import { verifyDnf } from './verify.js';
 import { compareEvrTotal } from './version.js';
 
 export const dnf: Family = {
@@ -11,4 +12,5 @@ export const dnf: Family = {
   lock: lockDnf,
   install: installDnf,
   dockerfile: dnfDockerfile,
+  verify: verifyDnf,
 };

@@ -30,9 +30,13 @@ function bases(plan: RepoPlan): string[] {
   return plan.mirror ? [plan.mirror, plan.url] : [plan.url];
 }
 
-export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinned?: string): Promise<LoadedRepo> {
+/**
+ * `freshSignature` (verify): fetch repomd.xml.asc from the repository even when the cache holds the
+ * signature an earlier lock verified for the same repomd.xml, so a broken or replaced .asc is seen.
+ */
+export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinned?: string, opts: { freshSignature?: boolean } = {}): Promise<LoadedRepo> {
   const root = await fetcher.fetchRoot(bases(plan).map((b) => b + REPOMD), `${plan.id}: ${REPOMD}`, 4 * 1024 * 1024, pinned);
-  const signedBy = plan.signed ? await verifyRepomd(plan, fetcher, root.data, root.url, now) : [];
+  const signedBy = plan.signed ? await verifyRepomd(plan, fetcher, root.data, root.url, now, opts.freshSignature ?? false) : [];
   const repomd = parseRepomd(root.data.toString('utf8'), `${plan.id}: ${REPOMD}`);
   const primary = repomd.files.get('primary');
   if (!primary) {
@@ -56,11 +60,11 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, now: Date, pinn
 /** Cache alias from a repomd.xml's sha256 to its signature's, so `lock --check` verifies offline. */
 const SIGNATURE_ALIAS = 'repomd-signature';
 
-async function verifyRepomd(plan: RepoPlan, fetcher: Fetcher, data: Buffer, url: string, now: Date): Promise<string[]> {
+async function verifyRepomd(plan: RepoPlan, fetcher: Fetcher, data: Buffer, url: string, now: Date, fresh: boolean): Promise<string[]> {
   const digest = sha256Hex(data);
   let sig: Buffer;
   try {
-    const pinned = await fetcher.cache?.readAlias(SIGNATURE_ALIAS, digest);
+    const pinned = fresh ? undefined : await fetcher.cache?.readAlias(SIGNATURE_ALIAS, digest);
     sig = (await fetcher.fetchRoot(bases(plan).map((b) => `${b}${REPOMD}.asc`), `${plan.id}: ${REPOMD}.asc`, 1 << 20, pinned)).data;
   } catch (e) {
     if (e instanceof ReproError && e.code === 'NETWORK') {
