@@ -3,6 +3,7 @@ import type { Family } from '../family.js';
 import { pacmanDockerfile } from './dockerfile.js';
 import { installPacman } from './install.js';
 import { lockPacman } from './lock.js';
+import { verifyPacman } from './verify.js';
 import { vercmp } from './version.js';
 
 export const pacman: Family = {
@@ -11,4 +12,5 @@ export const pacman: Family = {
   lock: lockPacman,
   install: installPacman,
   dockerfile: pacmanDockerfile,
+  verify: verifyPacman,
 };
