@@ -4,9 +4,8 @@
  * database's own structure (a corrupted one is refused, never half-read) and each package's
  * signature (test/families/pacman/lock-real.test.ts, install.test.ts). Without a signed date the
  * cross-lock rollback check cannot apply (docs/security.md says so); this test keeps that honest.
- * Transport faults are not injected here: a pacman lock always has the Arch Linux Archive day URL
- * after the mirror, and a failing mirror would make the lock contact it (not hermetic). The shared
- * HTTP client's behaviour under those faults is covered by the apt scenarios.
+ * Transport faults (lock, fetch, install) are in pacman-transport.test.ts and doctored databases in
+ * pacman-metadata.test.ts, both over the fixture repositories with a loopback archive day URL.
  */
 import { copyFile, mkdir } from 'node:fs/promises';
 import { join } from 'node:path';

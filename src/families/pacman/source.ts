@@ -35,9 +35,11 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string
   const r = await fetcher.fetchRoot(urls, what, MAX_DB_DOWNLOAD, pinned);
   const sha256 = sha256Hex(r.data);
   const key = sha256Hex(`${PARSED_FORMAT}\0${plan.id}\0${sha256}`);
-  let packages = revive(await fetcher.cache?.readDerived(key), plan.id, what);
+  // Nothing signs the database, so a parse error must say which server sent it (mirror or archive).
+  const from = `${what} (${r.url})`;
+  let packages = revive(await fetcher.cache?.readDerived(key), plan.id, from);
   if (!packages) {
-    packages = await parseDb(r.data, plan.id, what);
+    packages = await parseDb(r.data, plan.id, from);
     await fetcher.cache?.writeDerived(key, JSON.stringify(packages)).catch(() => {}); // a cache is an optimisation
   }
   return { plan, path, sha256, size: r.data.length, packages };

@@ -1,0 +1,91 @@
+/**
+ * Setup shared by the pacman hostile scenarios: the makepkg-built fixture repositories served by
+ * two loopback mirrors, and a distros folder whose Arch "archive day" URL is the second one. The
+ * lock's --mirror (`bad`) is where faults are injected; the archive (`good`) is the next URL every
+ * pacman lock and artifact has, so "cured by the next mirror" is tested without a public host.
+ * The fixture packager key is trusted as in test/families/pacman (fixtureDistros()).
+ */
+import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync } from 'node:child_process';
+import { join } from 'node:path';
+import YAML from 'yaml';
+import { parsePackageRequest, type PackageRequest, type Spec } from '../../src/core/spec.js';
+import { startMirror, type Mirror } from '../support/mirror.js';
+import { FIXTURE_REPO, fixtureDistros } from '../families/pacman/support/fixture.js';
+import { writeTar, type TarFile } from '../families/pacman/support/tar-writer.js';
+import { scratch } from './harness.js';
+
+export const SNAPSHOT = '2024-05-01T00:00:00Z';
+export const DB = (id: string) => `/${id}/os/x86_64/${id}.db`;
+
+export interface PacmanWorld {
+  bad: Mirror;
+  good: Mirror;
+  /** A writable copy of the fixture repositories (what `bad` serves). */
+  repo: string;
+  spec(pkgs?: string[]): Spec;
+  close(): Promise<void>;
+}
+
+/** Starts both mirrors and points REPRO_GET_DISTROS at an arch.yaml whose archive is `good`. */
+export async function pacmanWorld(): Promise<PacmanWorld> {
+  const repo = join(await scratch('rg-hostile-pacman-'), 'repo');
+  await cp(FIXTURE_REPO, repo, { recursive: true });
+  const bad = await startMirror({ root: repo });
+  const good = await startMirror({ root: FIXTURE_REPO });
+  const distros = fixtureDistros();
+  const arch = YAML.parse(await readFile(join(distros, 'arch.yaml'), 'utf8'));
+  // Loopback archive day; no permanent package store (it would be a third, public host).
+  const { packageStore: _store, ...rest } = arch;
+  await writeFile(join(distros, 'arch.yaml'), YAML.stringify({ ...rest, snapshot: `${good.url}/{repo}/os/{arch}/` }));
+  const saved = process.env.REPRO_GET_DISTROS;
+  process.env.REPRO_GET_DISTROS = distros;
+  return {
+    bad,
+    good,
+    repo,
+    spec: (pkgs = ['rg-app']) => ({
+      dir: '/tmp',
+      distro: 'arch',
+      snapshot: SNAPSHOT,
+      architectures: [],
+      suites: ['core', 'extra'],
+      mirrors: [{ url: `${bad.url}/` }],
+      keyrings: [],
+      repos: [],
+      packages: pkgs.map((p) => parsePackageRequest(p) as PackageRequest),
+    }),
+    async close() {
+      process.env.REPRO_GET_DISTROS = saved;
+      await bad.close();
+      await good.close();
+    },
+  };
+}
+
+/** The fixture database `id` as tar entries (unpacked with the system's tar). */
+export async function dbEntries(id: string): Promise<TarFile[]> {
+  const dir = await scratch('rg-hostile-db-');
+  execFileSync('tar', ['-xzf', join(FIXTURE_REPO, id, 'os/x86_64', `${id}.db`), '-C', dir]);
+  const out: TarFile[] = [];
+  for (const folder of (await readdir(dir)).sort()) {
+    out.push({ path: `${folder}/`, type: '5' });
+    for (const f of (await readdir(join(dir, folder))).sort()) out.push({ path: `${folder}/${f}`, data: await readFile(join(dir, folder, f)) });
+  }
+  return out;
+}
+
+/** The entries with `field` of package folder `dir` replaced by `value` in its desc (`add`: appended). */
+export function withField(entries: TarFile[], dir: string, field: string, value: string | Buffer, add = false): TarFile[] {
+  const path = `${dir}/desc`;
+  const hit = entries.find((e) => e.path === path);
+  if (!hit) throw new Error(`no ${path} in the fixture database`);
+  const text = hit.data!.toString();
+  const re = new RegExp(`%${field}%\\n[^\\n]*\\n`);
+  if (!add && !re.test(text)) throw new Error(`no %${field}% in ${path}`);
+  const [before, after] = add ? [`${text}\n`, ''] : text.split(re);
+  const data = Buffer.concat([Buffer.from(`${before}%${field}%\n`), Buffer.from(value), Buffer.from(`\n${after}`)]);
+  return entries.map((e) => (e === hit ? { ...e, data } : e));
+}
+
+export { writeTar };
