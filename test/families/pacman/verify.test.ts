@@ -16,11 +16,10 @@ import { ReproError } from '../../../src/core/errors.js';
 import type { Lockfile } from '../../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../../src/core/lockfile/write.js';
 import { parsePackageRequest, type Spec } from '../../../src/core/spec.js';
-import { readTar } from '../../../src/families/pacman/tar.js';
 import { cliBuilt, runCli } from '../../support/cli.js';
 import { startMirror, type Mirror } from '../../support/mirror.js';
 import { FIXTURE_REPO, UNTRUSTED_SECRET, fixtureDb, fixtureDistros } from './support/fixture.js';
-import { writeTar } from './support/tar-writer.js';
+import { writeTar, type TarFile } from './support/tar-writer.js';
 
 const CORE_DB = '/core/os/x86_64/core.db';
 const NOW = new Date('2026-01-01T00:00:00Z');
@@ -52,19 +51,30 @@ const write = (l: Lockfile, name: string): string => {
 };
 const verify = (file: string) => verifyLock(file, { cacheDir, now: NOW, retries: 0 });
 
+/** Entries of a plain ustar file as written by repo-add (short names), raw: enough to rewrite a fixture. */
+function tarEntries(tar: Buffer): TarFile[] {
+  const out: TarFile[] = [];
+  for (let h = 0; h + 512 <= tar.length; ) {
+    const head = tar.subarray(h, h + 512);
+    if (head.every((b) => b === 0)) break;
+    const field = (from: number, to: number) => head.toString('latin1', from, to).split('\0')[0];
+    const size = parseInt(field(124, 136).trim(), 8);
+    out.push({ path: field(0, 100), type: String.fromCharCode(head[156] || 0x30), data: tar.subarray(h + 512, h + 512 + size) });
+    h += 512 + Math.ceil(size / 512) * 512;
+  }
+  return out;
+}
+
 /** The fixture core.db with each package's desc passed through `edit` (null drops the package). */
 function rewrittenCore(edit: (name: string, desc: string) => string | null): Buffer {
-  const entries = readTar(gunzipSync(readFileSync(fixtureDb('core'))), 'core.db');
+  const entries = tarEntries(gunzipSync(readFileSync(fixtureDb('core'))));
   const dropped = new Set<string>();
-  const files = entries.flatMap((e) => {
-    const dir = e.path.split('/')[0];
-    if (e.path.endsWith('/desc')) {
-      const name = /%NAME%\n(.*)\n/.exec(e.data.toString())![1];
-      const out = edit(name, e.data.toString());
-      if (out === null) dropped.add(dir);
-      return out === null ? [] : [{ path: e.path, data: out }];
-    }
-    return [{ path: e.type === 'dir' ? `${e.path}/` : e.path, type: e.type === 'dir' ? '5' : '0', data: e.data }];
+  const files = entries.map((e): TarFile => {
+    if (!e.path.endsWith('/desc')) return e;
+    const text = String(e.data);
+    const out = edit(/%NAME%\n(.*)\n/.exec(text)![1], text);
+    if (out === null) dropped.add(e.path.split('/')[0]);
+    return { ...e, data: out ?? '' };
   });
   return gzipSync(writeTar(files.filter((f) => !dropped.has(f.path.split('/')[0]))));
 }
