@@ -142,7 +142,8 @@ export class Http {
         }
         const announced = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(announced) && announced > limit) {
-          res.body.destroy();
+          // Nothing reads the body any more: without a listener its abort error would be uncaught.
+          res.body.on('error', () => {}).destroy();
           throw new AttemptError(`announced ${announced} bytes, more than the ${limit} allowed`, true,
             opts.expect?.size !== undefined ? { kind: 'size', expected: String(opts.expect.size), actual: String(announced) } : undefined);
         }
