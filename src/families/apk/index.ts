@@ -2,6 +2,7 @@
 import type { Family } from '../family.js';
 import { apkDockerfile } from './dockerfile.js';
 import { lockApk } from './lock.js';
+import { verifyApk } from './verify.js';
 import { compareApkVersions } from './version.js';
 
 export const apk: Family = {
@@ -10,4 +11,5 @@ export const apk: Family = {
   lock: lockApk,
   install: async (plan) => (await import('./install.js')).installApk(plan),
   dockerfile: apkDockerfile,
+  verify: verifyApk,
 };
