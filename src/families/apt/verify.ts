@@ -7,6 +7,7 @@ import { distroPath } from '../../core/distros.js';
 import type { Lockfile } from '../../core/lockfile/schema.js';
 import { Keyring } from '../../core/trust/openpgp.js';
 import type { VerifyContext, VerifyReport } from '../family.js';
+import { newReport, reportMetadata, reportMissing, reportPackage } from '../verify-report.js';
 import type { AptDistro } from './distro.js';
 import { loadAptSource, type AptSourcePlan } from './source.js';
 
@@ -26,21 +27,15 @@ function planFromLock(lock: Lockfile, s: Lockfile['sources'][number]): AptSource
 export async function verifyApt(lock: Lockfile, ctx: VerifyContext): Promise<VerifyReport> {
   const d = ctx.distro as AptDistro;
   const keyring = await Keyring.fromFiles([...d.keyrings.map(distroPath), ...ctx.keyrings]);
-  const report: VerifyReport = { checked: 0, problems: [] };
+  const report = newReport();
   for (const s of lock.sources) {
     const loaded = await loadAptSource(planFromLock(lock, s), ctx.fetcher, keyring);
-    if (loaded.metadata.sha256 !== s.metadata.sha256) {
-      report.problems.push({ what: `${s.id}: ${loaded.metadata.path}`, expected: s.metadata.sha256, actual: loaded.metadata.sha256, note: 'the signed metadata at this URL changed since the lock was made (a snapshot URL should never change)' });
-    }
+    reportMetadata(report, s, loaded.metadata.sha256);
     const entries = new Map(loaded.packages.map((p) => [`${p.name}\0${p.version}\0${p.arch}`, p]));
     for (const p of lock.packages.filter((x) => x.source === s.id)) {
-      report.checked++;
       const e = entries.get(`${p.name}\0${p.version}\0${p.arch}`);
-      const what = `${p.name} ${p.version} ${p.arch}`;
-      if (!e) report.problems.push({ what, expected: p.sha256, actual: '(not in the signed index)', note: `no longer listed in ${s.id}` });
-      else if (e.sha256 !== p.sha256 || e.size !== p.size || e.filename !== p.filename) {
-        report.problems.push({ what, expected: `${p.sha256} (${p.size} bytes, ${p.filename})`, actual: `${e.sha256} (${e.size} bytes, ${e.filename})` });
-      }
+      if (!e) reportMissing(report, p);
+      else reportPackage(report, p, { sha256: e.sha256, size: e.size, filename: e.filename });
     }
   }
   return report;
