@@ -27,6 +27,7 @@ export async function loadApkSource(plan: ApkSourcePlan, fetcher: Fetcher, keys:
   const r = await fetcher.fetchRoot(bases.map((b) => b + INDEX_FILE), what, undefined, pinned);
   const ring = plan.keys.length ? new Map([...keys, ...(await loadApkKeys(plan.keys))]) : keys;
   const index = readApkIndexFile(r.data, `${r.url}`, ring, !plan.untrusted);
-  const packages = parseApkIndex(index.text, `${plan.id}: APKINDEX`);
+  // file:line errors also name the URL: the mirror or the permanent URL may have sent the index.
+  const packages = parseApkIndex(index.text, `${what} (${r.url}):APKINDEX`);
   return { plan, index, packages, fetchedFrom: r.url };
 }

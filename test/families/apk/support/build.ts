@@ -94,7 +94,7 @@ function paxRecord(key: string, value: string): string {
 
 const EOF_BLOCKS = Buffer.alloc(2 * BLOCK);
 
-function signatureSegment(signed: Buffer, key: SigningKey): Buffer {
+export function signatureSegment(signed: Buffer, key: SigningKey): Buffer {
   const digest = key.algo === 'RSA' ? 'sha1' : 'sha256';
   return gzipSync(entry(`.SIGN.${key.algo}.${key.name}`, sign(digest, signed, key.key)));
 }
