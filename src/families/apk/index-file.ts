@@ -8,7 +8,7 @@ import { sha256Hex } from '../../core/hash.js';
 import { gzipMembers } from './gzip.js';
 import type { ApkKeyring } from './keys.js';
 import { checkSignatures, isSignatureEntry, requireSignature, type SignatureCheck } from './signature.js';
-import { readTar } from './tar.js';
+import { readTar } from '../../core/tar.js';
 
 export interface ApkIndexFile {
   /** The APKINDEX text. */
@@ -36,7 +36,7 @@ export function readApkIndexFile(buf: Buffer, what: string, keys: ApkKeyring, re
   if (members.length > 1) {
     const sigs = readTar(members[0].data, `${what} (signature)`);
     if (!sigs.length || !sigs.every(isSignatureEntry)) {
-      throw new ReproError('FORMAT', `${what}: the first gzip member holds ${sigs.map((e) => e.name).join(', ') || 'nothing'}, not .SIGN.* signatures.`);
+      throw new ReproError('FORMAT', `${what}: the first gzip member holds ${sigs.map((e) => e.path).join(', ') || 'nothing'}, not .SIGN.* signatures.`);
     }
     if (members.length > 2) throw new ReproError('FORMAT', `${what}: ${members.length} gzip members; an index has a signature and a body only.`);
     body = members[1];
@@ -44,9 +44,9 @@ export function readApkIndexFile(buf: Buffer, what: string, keys: ApkKeyring, re
   }
   if (requireSigned) requireSignature(signature, what, sha256);
   const entries = readTar(body.data, what);
-  const index = entries.find((e) => e.name === 'APKINDEX');
-  if (!index) throw new ReproError('FORMAT', `${what}: no APKINDEX entry in the index tar (it has: ${entries.map((e) => e.name).join(', ') || 'nothing'}).`);
-  const desc = entries.find((e) => e.name === 'DESCRIPTION');
+  const index = entries.find((e) => e.path === 'APKINDEX');
+  if (!index) throw new ReproError('FORMAT', `${what}: no APKINDEX entry in the index tar (it has: ${entries.map((e) => e.path).join(', ') || 'nothing'}).`);
+  const desc = entries.find((e) => e.path === 'DESCRIPTION');
   return {
     text: index.data.toString('utf8'),
     description: desc?.data.toString('utf8').trim(),

@@ -16,7 +16,7 @@ import { parseApkIndex } from './apkindex.js';
 import { gzipMembers } from './gzip.js';
 import { parsePkgInfo } from './package-file.js';
 import { isSignatureEntry } from './signature.js';
-import { readTar } from './tar.js';
+import { readTar } from '../../core/tar.js';
 
 export const INSTALLED_DB = 'lib/apk/db/installed';
 
@@ -48,7 +48,7 @@ async function pkgInfoOf(file: string): Promise<{ name?: string; version?: strin
   const [first] = gzipMembers(buf, file, { maxMembers: 1, maxOutput: 16 << 20 });
   let entries = readTar(first.data, file);
   if (entries.length && entries.every(isSignatureEntry)) entries = readTar(gzipMembers(buf, file, { from: first.end, maxMembers: 1, maxOutput: 16 << 20 })[0].data, file);
-  const info = entries.find((e) => e.name === '.PKGINFO');
+  const info = entries.find((e) => e.path === '.PKGINFO');
   if (!info) throw new ReproError('INSTALL', `${file} has no .PKGINFO: not an apk package.`);
   const pi = parsePkgInfo(info.data.toString('utf8'), `${file}: .PKGINFO`);
   return { name: pi.get('pkgname'), version: pi.get('pkgver') };

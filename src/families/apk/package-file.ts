@@ -13,7 +13,7 @@ import type { ApkChecksum } from './apkindex.js';
 import { gzipMembers } from './gzip.js';
 import type { ApkKeyring } from './keys.js';
 import { checkSignatures, isSignatureEntry, type SignatureCheck } from './signature.js';
-import { readTar } from './tar.js';
+import { readTar } from '../../core/tar.js';
 
 export interface ApkIndexEntry {
   name: string;
@@ -77,7 +77,7 @@ export function verifyApkFile(buf: Buffer, entry: ApkIndexEntry, what: string, k
     });
   }
   const controlEntries = signed ? readTar(control.data, what) : firstEntries;
-  const info = controlEntries.find((e) => e.name === '.PKGINFO');
+  const info = controlEntries.find((e) => e.path === '.PKGINFO');
   if (!info) throw new ReproError('FORMAT', `${what}: the control section has no .PKGINFO.`);
   const pkginfo = parsePkgInfo(info.data.toString('utf8'), `${what}: .PKGINFO`);
   if (pkginfo.get('pkgname') !== entry.name || pkginfo.get('pkgver') !== entry.version) {

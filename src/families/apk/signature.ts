@@ -7,7 +7,7 @@
 import { verify } from 'node:crypto';
 import { ReproError } from '../../core/errors.js';
 import type { ApkKeyring } from './keys.js';
-import type { TarEntry } from './tar.js';
+import type { TarEntry } from '../../core/tar.js';
 
 const DIGESTS: Record<string, string> = { RSA: 'sha1', RSA256: 'sha256', RSA512: 'sha512' };
 
@@ -21,23 +21,23 @@ export interface SignatureCheck {
 }
 
 export function isSignatureEntry(e: TarEntry): boolean {
-  return e.name.startsWith('.SIGN.');
+  return e.path.startsWith('.SIGN.');
 }
 
 export function checkSignatures(entries: TarEntry[], signed: Buffer, keys: ApkKeyring): SignatureCheck {
   const out: SignatureCheck = { signedBy: [], keyNames: [], problems: [] };
   for (const e of entries) {
-    const m = /^\.SIGN\.([A-Z0-9]+)\.(.+)$/.exec(e.name);
+    const m = /^\.SIGN\.([A-Z0-9]+)\.(.+)$/.exec(e.path);
     if (!m) {
-      out.problems.push(`${e.name}: not a signature entry`);
+      out.problems.push(`${e.path}: not a signature entry`);
       continue;
     }
     const [, algo, keyName] = m;
     const digest = DIGESTS[algo];
     const key = keys.get(keyName);
-    if (!digest) out.problems.push(`${e.name}: unsupported signature type ${algo}`);
-    else if (!key) out.problems.push(`${e.name}: key ${keyName} is not trusted (not among: ${[...keys.keys()].join(', ') || 'no keys'})`);
-    else if (!verify(digest, signed, key.key, e.data)) out.problems.push(`${e.name}: signature does not verify with ${keyName}`);
+    if (!digest) out.problems.push(`${e.path}: unsupported signature type ${algo}`);
+    else if (!key) out.problems.push(`${e.path}: key ${keyName} is not trusted (not among: ${[...keys.keys()].join(', ') || 'no keys'})`);
+    else if (!verify(digest, signed, key.key, e.data)) out.problems.push(`${e.path}: signature does not verify with ${keyName}`);
     else if (!out.signedBy.includes(key.id)) {
       out.signedBy.push(key.id);
       out.keyNames.push(keyName);

@@ -10,11 +10,13 @@
  */
 import { ReproError } from '../../core/errors.js';
 import { decompress, type Compression } from '../../core/decompress.js';
-import { walkTar } from './tar.js';
+import { TAR_LIMITS, walkTar } from '../../core/tar.js';
 import { emptyPackage, readDesc, type PacmanPackage } from './desc.js';
 
 /** Decompressed databases above this are refused (Arch's largest, extra.files, is far below). */
 export const MAX_DB_BYTES = 1 << 30;
+/** A desc file is a few KB; 16 MiB is already absurd. */
+const DB_TAR_LIMITS = { ...TAR_LIMITS, maxFile: 16 << 20 };
 
 const NAME = /^[A-Za-z0-9@_+][A-Za-z0-9@._+-]*$/;
 const VERSION = /^[^\s/\\\0]+$/;
@@ -87,7 +89,7 @@ export function parseDbTar(tar: Buffer, repo: string, what: string): PacmanPacka
       slot.depsEnd = end;
     }
     // `files` (in .files databases) and anything newer: not needed to resolve.
-  });
+  }, DB_TAR_LIMITS);
 
   const out: PacmanPackage[] = [];
   const names = new Set<string>();

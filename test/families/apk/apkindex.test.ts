@@ -11,7 +11,7 @@ import { parseApkIndex, parseChecksum } from '../../../src/families/apk/apkindex
 import { depMatches, formatDep, parseDep, parseDepList } from '../../../src/families/apk/dependency.js';
 import { readApkIndexFile } from '../../../src/families/apk/index-file.js';
 import { parsePkgInfo } from '../../../src/families/apk/package-file.js';
-import { readTar } from '../../../src/families/apk/tar.js';
+import { readTar } from '../../../src/core/tar.js';
 import { readFileSync } from 'node:fs';
 import { REAL_DIR, REAL_INDEXES, realKeys } from './support/real.js';
 import { thrown } from '../../support/typed-errors.js';
@@ -177,7 +177,7 @@ describe('tar segments and .PKGINFO', () => {
   it('reads a segment without end blocks, pax records and long names', () => {
     const pax = Buffer.from('32 path=some/very/long/name.txt\n');
     const seg = Buffer.concat([header('x', pax.length, 'x'), pax, Buffer.alloc(512 - pax.length), header('short', 3), Buffer.from('abc'), Buffer.alloc(509)]);
-    expect(readTar(seg, 't').map((e) => [e.name, e.data.toString()])).toEqual([['some/very/long/name.txt', 'abc']]);
+    expect(readTar(seg, 't').map((e) => [e.path, e.data.toString()])).toEqual([['some/very/long/name.txt', 'abc']]);
   });
 
   it('refuses a bad checksum, an overlong entry and malformed pax', () => {

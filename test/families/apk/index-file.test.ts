@@ -13,7 +13,7 @@ import { ReproError } from '../../../src/core/errors.js';
 import { gzipMembers } from '../../../src/families/apk/gzip.js';
 import { readApkIndexFile } from '../../../src/families/apk/index-file.js';
 import { ApkKey, loadApkKeys } from '../../../src/families/apk/keys.js';
-import { readTar } from '../../../src/families/apk/tar.js';
+import { readTar } from '../../../src/core/tar.js';
 import { buildApk, buildIndex, fixtureKey, FIXTURE_KEYS, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
 import { REAL_DIR, REAL_INDEXES } from './support/real.js';
 import { thrown } from '../../support/typed-errors.js';
@@ -57,7 +57,7 @@ describe('real Alpine indexes', () => {
         const entry = readTar(sig.data, name)[0];
         writeFileSync(join(dir, 'body'), buf.subarray(body.start, body.end));
         writeFileSync(join(dir, 'sig'), entry.data);
-        const key = join(DISTRO_KEYS, entry.name.replace(/^\.SIGN\.RSA\./, ''));
+        const key = join(DISTRO_KEYS, entry.path.replace(/^\.SIGN\.RSA\./, ''));
         const out = execFileSync('openssl', ['dgst', '-sha1', '-verify', key, '-signature', join(dir, 'sig'), join(dir, 'body')]).toString();
         expect(out.trim()).toBe('Verified OK');
         // One byte off the boundary and openssl refuses: the split is exact.

@@ -6,7 +6,7 @@ import { describe, expect, it } from 'vitest';
 import { isReproError } from '../../../src/core/errors.js';
 import { emptyPackage, readDesc } from '../../../src/families/pacman/desc.js';
 import { cmpBytes, parseDb, parseDbTar } from '../../../src/families/pacman/db.js';
-import { readTar } from '../../../src/families/pacman/tar.js';
+import { readTar } from '../../../src/core/tar.js';
 import { realDb } from './support/real-arch.js';
 import { desc, entry, writeTar } from './support/tar-writer.js';
 

