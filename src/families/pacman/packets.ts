@@ -40,19 +40,43 @@ function* packets(data: Buffer, what: string): Generator<Packet> {
   }
 }
 
-/** Armored or binary key data → binary. */
+/**
+ * Armored or binary key data → binary. Works on the bytes (a keyring is 1.7 MB of armor): each
+ * block's body runs from the blank line after its headers to its `=CRC` line, and Node's base64
+ * decoder skips the line breaks.
+ */
 export function dearmor(data: Buffer): Buffer {
-  const text = data.subarray(0, 64).toString('latin1');
-  if (!text.includes('-----BEGIN PGP')) return data;
+  if (!data.subarray(0, 64).toString('latin1').includes('-----BEGIN PGP')) return data;
   const out: Buffer[] = [];
-  for (const block of data.toString('latin1').matchAll(/-----BEGIN PGP [A-Z ]+-----\r?\n([\s\S]*?)-----END PGP [A-Z ]+-----/g)) {
-    const lines = block[1].split(/\r?\n/);
-    const blank = lines.findIndex((l) => l.trim() === '');
-    const body = lines.slice(blank + 1).filter((l) => l && !l.startsWith('='));
-    out.push(Buffer.from(body.join(''), 'base64'));
+  for (let at = 0; ; ) {
+    const begin = data.indexOf(BEGIN, at);
+    if (begin < 0) break;
+    const end = data.indexOf(END, begin);
+    if (end < 0) break;
+    at = end + END.length;
+    let body = data.indexOf(0x0a, begin) + 1; // after the BEGIN line
+    if (body === 0 || body > end) continue;
+    // Headers ("Comment: …") end at the first blank line; without one, it is all body.
+    for (let p = body; p < end; ) {
+      const nl = data.indexOf(0x0a, p);
+      if (nl < 0 || nl >= end) break;
+      if (nl === p || (nl === p + 1 && data[p] === 0x0d)) {
+        body = nl + 1;
+        break;
+      }
+      p = nl + 1;
+    }
+    // The checksum line ("=XXXX") is the last line of the body; padding never starts a line.
+    const crc = data.lastIndexOf(CRC, end);
+    const stop = crc >= body - 1 ? crc : end;
+    out.push(Buffer.from(data.toString('latin1', body, stop), 'base64'));
   }
-  return Buffer.concat(out);
+  return out.length === 1 ? out[0] : Buffer.concat(out);
 }
+
+const BEGIN = Buffer.from('-----BEGIN PGP ');
+const END = Buffer.from('-----END PGP ');
+const CRC = Buffer.from('\n=');
 
 /** v4 fingerprint: SHA-1 of 0x99, the body length and the key packet body. */
 function fingerprint(body: Buffer): string | undefined {
