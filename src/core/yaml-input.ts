@@ -3,18 +3,25 @@
  * zod schema, turning every problem into one error that names file:line, the field, and what was
  * expected. Shared so the spec and the lockfile report problems the same way.
  */
-import YAML, { LineCounter, isNode } from 'yaml';
+import { createRequire } from 'node:module';
+import type { Document, LineCounter } from 'yaml';
 import type { z } from 'zod';
 import { ReproError, type ErrorCode } from './errors.js';
 
+// Loaded on first use: the library takes ~0.1 s to load, and the lock reader's fast path
+// (lockfile/canonical-yaml.ts) needs it only for text it cannot read itself or for an error.
+let loaded: typeof import('yaml') | undefined;
+const yaml = () => (loaded ??= createRequire(import.meta.url)('yaml') as typeof import('yaml'));
+
 export interface YamlSource {
-  doc: YAML.Document.Parsed;
+  doc: Document.Parsed;
   lines: LineCounter;
   file: string;
 }
 
 export function parseYaml(text: string, file: string, code: ErrorCode): YamlSource {
-  const lines = new LineCounter();
+  const YAML = yaml();
+  const lines = new YAML.LineCounter();
   const doc = YAML.parseDocument(text, { lineCounter: lines, prettyErrors: false, uniqueKeys: true });
   if (doc.errors.length > 0) {
     const e = doc.errors[0];
@@ -28,7 +35,7 @@ export function parseYaml(text: string, file: string, code: ErrorCode): YamlSour
 export function lineOf(src: YamlSource, path: (string | number)[]): number {
   for (let n = path.length; n >= 0; n--) {
     const node = n === 0 ? src.doc.contents : src.doc.getIn(path.slice(0, n), true);
-    if (isNode(node) && node.range) return src.lines.linePos(node.range[0]).line;
+    if (yaml().isNode(node) && node.range) return src.lines.linePos(node.range[0]).line;
   }
   return 1;
 }

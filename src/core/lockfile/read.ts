@@ -1,8 +1,9 @@
 /** Lockfile reader: YAML (or JSON, which is YAML) → validated Lockfile, or a file:line error. */
 import { readFile } from 'node:fs/promises';
-import semver from 'semver';
+import { createRequire } from 'node:module';
 import { ReproError } from '../errors.js';
 import { parseYaml, validateYaml, lineOf, toData } from '../yaml-input.js';
+import { parseCanonicalYaml } from './canonical-yaml.js';
 import { LOCKFILE_VERSION, lockfileSchema, type Lockfile } from './schema.js';
 
 export async function readLockfile(path: string): Promise<Lockfile> {
@@ -16,6 +17,30 @@ export async function readLockfile(path: string): Promise<Lockfile> {
 }
 
 export function parseLockfile(text: string, file: string): Lockfile {
+  // The writer's own output takes the fast path; anything else, and every error (which needs the
+  // line numbers only the full parse keeps), goes through the yaml library.
+  return parseCanonical(text) ?? parseAnyYaml(text, file);
+}
+
+/**
+ * The same checks as parseAnyYaml on parseCanonicalYaml's data; undefined for "ask the slow path".
+ * The version is compared without semver (the schema allows only MAJOR.MINOR.PATCH anyway), so
+ * neither yaml nor semver is loaded for a well-formed lock.
+ */
+function parseCanonical(text: string): Lockfile | undefined {
+  const raw = parseCanonicalYaml(text) as Record<string, unknown> | undefined;
+  const v = typeof raw?.lockfileVersion === 'string' ? /^(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})\.(0|[1-9]\d{0,8})$/.exec(raw.lockfileVersion) : null;
+  if (!v) return undefined;
+  const [major, minor, patch] = LOCKFILE_VERSION.split('.').map(Number);
+  const [vMajor, vMinor, vPatch] = v.slice(1).map(Number);
+  if (vMajor > major) return undefined;
+  const newer = vMajor === major && (vMinor > minor || (vMinor === minor && vPatch > patch));
+  const res = (newer ? lockfileSchema.strip() : lockfileSchema).safeParse(raw);
+  return res.success ? res.data : undefined;
+}
+
+function parseAnyYaml(text: string, file: string): Lockfile {
+  const semver = createRequire(import.meta.url)('semver') as typeof import('semver');
   const src = parseYaml(text, file, 'LOCKFILE');
   const raw = toData(src, 'LOCKFILE') as Record<string, unknown> | null;
   if (!raw || typeof raw !== 'object' || !('lockfileVersion' in raw)) {

@@ -14,6 +14,7 @@ import { createHash } from 'node:crypto';
 import { createReadStream } from 'node:fs';
 import { open, rm } from 'node:fs/promises';
 import { isAbsolute, resolve } from 'node:path';
+import { finished, type Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import type { Dispatcher } from 'undici';
@@ -235,8 +236,7 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
             bytes += a.size;
           } catch (e) {
             failures.push({ artifact: a, tried: [{ url: '(cache)', error: `verified, but cannot be stored in ${opts.cache.dir}: ${(e as Error).message}` }] });
-          } finally {
-            await rm(r.tmp, { force: true }); // a no-op once adopted
+            await rm(r.tmp, { force: true });
           }
         }
         progress.fileDone();
@@ -306,7 +306,7 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
   const store = ctx.stores.find((m) => url0.startsWith(m.prefix));
   try {
     for (let hops = 0, renewed = false; ; hops++) {
-      let body: AsyncIterable<Buffer>;
+      let body: Readable;
       let announced = NaN;
       if (hops === 0 && store && url.startsWith('file:')) {
         ctx.onAttempt?.(url);
@@ -316,7 +316,7 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
           throw new AttemptError(e.code === 'ENOENT' ? `not in the store (${file})` : `${e.code ?? ''} ${e.message}`.trim(), e.code === 'ENOENT');
         });
         abort.signal.addEventListener('abort', () => s.destroy());
-        body = s as AsyncIterable<Buffer>;
+        body = s;
       } else {
         if (!/^https?:\/\//.test(url)) throw new AttemptError(`refusing non-HTTP URL ${url}`, true);
         const refused = hostRefusal(url);
@@ -357,7 +357,7 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
           res.body.destroy();
           throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
         }
-        body = res.body as AsyncIterable<Buffer>;
+        body = res.body;
       }
       const hash = createHash('sha256');
       let got = 0;
@@ -372,17 +372,17 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
           if (bytesWritten !== batchBytes) throw new Error(`short write to ${tmp} (${bytesWritten} of ${batchBytes} bytes)`);
           (batch = []), (batchBytes = 0);
         };
-        for await (const chunk of body) {
+        await eachChunk(body, (chunk) => {
           got += chunk.length;
-          // Abort as soon as the body is too long (leaving the loop destroys the connection):
-          // a hostile server cannot fill the disk.
+          // Abort as soon as the body is too long (eachChunk then destroys the connection): a
+          // hostile server cannot fill the disk.
           if (got > a.size) throw new AttemptError(`more than the expected ${a.size} bytes; transfer aborted`, true, { size: `more than ${a.size}` });
           hash.update(chunk);
           onBytes(chunk.length);
           batch.push(chunk);
           batchBytes += chunk.length;
-          if (batchBytes >= 1 << 20 || batch.length >= 256) await flush();
-        }
+          return batchBytes >= 1 << 20 || batch.length >= 256 ? flush() : undefined;
+        });
         if (batch.length) await flush();
       } finally {
         await fh.close();
@@ -401,6 +401,48 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
   } finally {
     clearTimeout(timer);
   }
+}
+
+/**
+ * Calls `each` on every chunk of `body`, in order, pausing the body while the promise `each` may
+ * return is pending. Unlike `for await`, whose read() concatenates the chunks that queued up
+ * during an await into one new buffer, flowing mode hands over each chunk as it came. A throw or
+ * rejection from `each` destroys the body (and with it the connection) and rejects.
+ */
+function eachChunk(body: Readable, each: (chunk: Buffer) => Promise<void> | undefined): Promise<void> {
+  return new Promise<void>((resolve, reject) => {
+    let pending: Promise<void> | undefined;
+    let failed = false;
+    const fail = (e: unknown) => {
+      if (failed) return;
+      failed = true;
+      body.off('data', onData);
+      body.destroy();
+      reject(e);
+    };
+    const onData = (chunk: Buffer) => {
+      try {
+        pending = each(chunk);
+      } catch (e) {
+        return fail(e);
+      }
+      if (!pending) return;
+      body.pause();
+      pending.then(
+        () => {
+          pending = undefined;
+          if (!failed) body.resume();
+        },
+        fail,
+      );
+    };
+    body.on('data', onData);
+    finished(body, (err) => {
+      if (err) return fail(err);
+      // The last chunk's promise may still be running when the body ends.
+      (pending ?? Promise.resolve()).then(() => !failed && resolve(), fail);
+    });
+  });
 }
 
 function failureError(failures: Failure[], total: number): ReproError {
