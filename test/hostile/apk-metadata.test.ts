@@ -4,8 +4,9 @@
  * entries whose file name would leave the repository, a decompression bomb, a 100 MB line, too many
  * fields, a size that does not match the file; then indexes the key did not sign (another key, a
  * swapped body, no signature) served by the mirror, and a replayed older index against the lock it
- * would replace. Each is refused with a typed error naming the index (or package), the URL and the
- * cause, and the cache holds only files that hash to their names.
+ * would replace. From the mirror alone, a refused index is replaced by the permanent URL's genuine
+ * one; from both, each is refused with a typed error naming the index (or package), both URLs and
+ * the cause, and the cache holds only files that hash to their names.
  */
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -30,13 +31,16 @@ beforeEach(() => {
 });
 
 const opts = () => ({ retries: 0, backoffMs: 1, timeoutMs: 5000, now: NOW });
-/** The mirror (and, with `everywhere`, the permanent URL too) serves `body` as main's index. */
-function serve(body: Buffer, everywhere = false): void {
+/** The mirror and (unless `mirrorOnly`) the permanent URL serve `body` as main's index. */
+function serve(body: Buffer, mirrorOnly = false): void {
   w.bad.fault(INDEX, { kind: 'replace', body });
-  if (everywhere) w.good.fault(INDEX, { kind: 'replace', body });
+  if (!mirrorOnly) w.good.fault(INDEX, { kind: 'replace', body });
 }
 /** main's index text with jq's stanza edited. */
 const jqEdited = (edit: (stanza: string) => string) => text.replace(/^C:[^\n]*\nP:jq\n[\s\S]*?\n\n/m, (s) => edit(s));
+
+/** An index refused from both servers names both: the mirror's copy, then the permanent URL's. */
+const BOTH = () => [`${w.bad.url}${INDEX}`, `${w.good.url}${INDEX}`];
 
 async function refused(code: string | RegExp, ...mentions: (string | RegExp)[]): Promise<void> {
   const cache = await scratch();
@@ -55,7 +59,7 @@ describe('apk: signed index entries pointing outside the repository', () => {
     const doctored = jqEdited((s) => s.replace(line.startsWith('P:') ? /^P:jq$/m : /^V:[^\n]*$/m, line));
     expect(doctored).not.toBe(text);
     serve(buildIndex([], key, 'hostile', doctored));
-    await refused('FORMAT', `APKINDEX.tar.gz (${w.bad.url}${INDEX}):APKINDEX:`, cause);
+    await refused('FORMAT', `APKINDEX.tar.gz (${w.bad.url}${INDEX}):APKINDEX:`, ...BOTH(), cause);
   });
 });
 
@@ -66,23 +70,24 @@ describe('apk: bombs, huge lines and fields, sizes', () => {
   it('a signed index inflating past 256 MiB is cut off (LIMIT), naming the URL', async () => {
     const body = bomb();
     serve(Buffer.concat([signatureSegment(body, key), body]));
-    await refused('LIMIT', `${w.bad.url}${INDEX}`, /inflates past the limit of 268435456 bytes/);
+    await refused('LIMIT', ...BOTH(), /inflates past the limit of 268435456 bytes/);
   });
 
   it('the same bomb signed by an untrusted key is refused too (inflation is bounded before the signature is checked)', async () => {
     const body = bomb();
     serve(Buffer.concat([signatureSegment(body, await fixtureKey(UNTRUSTED_KEY, 'RSA')), body]));
-    await refused(/^(LIMIT|SIGNATURE)$/, `${w.bad.url}${INDEX}`, /inflates past the limit|no valid signature/);
+    await refused(/^(LIMIT|SIGNATURE)$/, ...BOTH(), /inflates past the limit|no valid signature/);
   });
 
   it('a signed index with a 100 MB line: LIMIT naming index, URL and line', async () => {
     const huge = jqEdited((s) => s.replace(/^T:[^\n]*$/m, `T:${'a'.repeat(100_000_000)}`));
     serve(buildIndex([], key, 'hostile', huge));
-    await refused('LIMIT', `APKINDEX.tar.gz (${w.bad.url}${INDEX}):APKINDEX:`, /:\d+: line longer than 1048576 characters/);
+    await refused('LIMIT', `APKINDEX.tar.gz (${w.bad.url}${INDEX}):APKINDEX:`, ...BOTH(), /:\d+: line longer than 1048576 characters/);
   });
 
   // No field may repeat in an index, so the 1,000-fields bound is out of reach there; the largest
-  // field a line allows is the test: 100,000 dependency atoms in one D: line (under 1 MiB).
+  // field a line allows is the test: 100,000 dependency atoms in one D: line (under 1 MiB). D: is
+  // parsed when the resolver first reads it, after the index was accepted: one URL is named.
   it('a signed index with a 1 MB field of 100,000 dependencies: LIMIT (50,000 per field) naming index, URL and line', async () => {
     const atoms = Array.from({ length: 100_000 }, (_, i) => `x${i}`).join(' ');
     expect(atoms.length).toBeLessThan(1 << 20);
@@ -91,7 +96,7 @@ describe('apk: bombs, huge lines and fields, sizes', () => {
   });
 
   it('a signed S: smaller than the .apk: the download stops at the signed size, naming the package URL', async () => {
-    serve(buildIndex([], key, 'hostile', jqEdited((s) => s.replace(/^S:\d+$/m, 'S:100'))), true);
+    serve(buildIndex([], key, 'hostile', jqEdited((s) => s.replace(/^S:\d+$/m, 'S:100'))));
     await refused(/^(HASH|NETWORK)$/, `${w.bad.url}${JQ}`, /more than the expected 100 bytes|size/);
   });
 });
@@ -103,13 +108,17 @@ describe('apk: signature tampering over the wire', () => {
     ['unsigned', 'unsigned', /no valid signature from a trusted key \(it carries no \.SIGN\.\* entry\)/],
   ])('an index %s is refused with SIGNATURE, naming the URL', async (_what, repo, cause) => {
     w.bad.fault(INDEX, { kind: 'redirect', location: `/alpine/v3.20/${repo}/x86_64/APKINDEX.tar.gz` });
-    await refused('SIGNATURE', `${w.bad.url}${INDEX}`, cause);
+    // From the mirror alone: refused there, and the permanent URL's genuine index is used.
+    const clean = await lock(w.spec(), { cacheDir: await scratch(), ...opts() });
+    expect(clean.sources[0].metadata.signedBy).toHaveLength(1);
+    w.good.fault(INDEX, { kind: 'redirect', location: `/alpine/v3.20/${repo}/x86_64/APKINDEX.tar.gz` });
+    await refused('SIGNATURE', ...BOTH(), cause);
   });
 
   it('an index signed by the untrusted fixture key with the trusted key\'s name is refused', async () => {
     const untrusted = await fixtureKey(UNTRUSTED_KEY, 'RSA');
     serve(buildIndex(w.tree.main, { ...untrusted, name: TRUSTED_KEY }));
-    await refused('SIGNATURE', `${w.bad.url}${INDEX}`, /does not verify|invalid|no valid signature/i);
+    await refused('SIGNATURE', ...BOTH(), /does not verify|invalid|no valid signature/i);
   });
 });
 

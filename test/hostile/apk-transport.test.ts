@@ -99,11 +99,13 @@ describe.each([
 });
 
 describe('apk lock, wrong content', () => {
-  it('a flipped byte in the index from the mirror: refused (the signature covers every byte), naming the URL', async () => {
+  it('a flipped byte in the index (the signature covers every byte): the permanent URL cures it; everywhere, refused naming both URLs', async () => {
     w.bad.fault(INDEX, { kind: 'flip', offset: -1 });
     const cache = await scratch();
+    expect(await lock(w.spec(), { cacheDir: cache, retries: 0, ...net })).toEqual(clean);
+    w.good.fault(INDEX, { kind: 'flip', offset: -1 });
     const e = await failure(lock(w.spec(), { cacheDir: cache, retries: 0, ...net }));
-    expectClear(e, /^(FORMAT|SIGNATURE)$/, `${w.bad.url}${INDEX}`, /CRC32|signature/);
+    expectClear(e, /^(FORMAT|SIGNATURE)$/, `${w.bad.url}${INDEX}`, `${w.good.url}${INDEX}`, /CRC32|signature/);
     await expectCleanCache(cache);
   });
 

@@ -28,16 +28,21 @@ beforeAll(async () => {
   core = await dbEntries('core');
 });
 afterAll(async () => w?.close());
-beforeEach(() => w.bad.clearFaults());
+beforeEach(() => {
+  w.bad.clearFaults();
+  w.good.clearFaults();
+});
 
 const LIBFOO = 'rg-libfoo-1.2-1';
 const LIBFOO_FILE = `${LIBFOO}-x86_64.pkg.tar.zst`;
 const net = { retries: 0, backoffMs: 1, timeoutMs: 2000 };
 
-/** The mirror serves `body` as core.db (the archive keeps the genuine one). */
+/** Both the mirror and the archive day URL serve `body` as core.db (a corrupt mirror alone is cured by the archive). */
 const serveCore = (body: Buffer) => {
-  w.bad.clearFaults();
-  w.bad.fault(DB('core'), { kind: 'replace', body });
+  for (const m of [w.bad, w.good]) {
+    m.clearFaults();
+    m.fault(DB('core'), { kind: 'replace', body });
+  }
 };
 const gz = (entries: TarFile[]) => gzipSync(writeTar(entries));
 
@@ -45,10 +50,20 @@ async function refusedLock(code: string | RegExp, ...mentions: (string | RegExp)
   const cache = await scratch();
   const e = await failure(lock(w.spec(), { cacheDir: cache, ...net }));
   expectClear(e, code, ...mentions);
+  // A database refusal names both servers: the mirror's copy was refused, then the archive's.
+  if (/core\.db/.test(e.message)) expect(e.message).toContain(`${w.good.url}${DB('core')}`);
   await expectCleanCache(cache);
 }
 
 describe('pacman: database entries pointing outside the repository', () => {
+  it('served by the mirror alone: refused there, and the archive day URL cures it (the genuine lock)', async () => {
+    const clean = await lock(w.spec(), { cacheDir: await scratch(), ...net });
+    w.bad.fault(DB('core'), { kind: 'replace', body: gz(withField(core, LIBFOO, 'FILENAME', '../../../etc/passwd')) });
+    const cache = await scratch();
+    expect(await lock(w.spec(), { cacheDir: cache, ...net })).toEqual(clean);
+    await expectCleanCache(cache);
+  });
+
   it.each(['../../../etc/passwd', '/etc/passwd', 'sub/../../x.pkg.tar.zst', `${LIBFOO_FILE}\0.sig`])('a FILENAME of %j refuses the whole database, naming file, URL and entry', async (bad) => {
     serveCore(gz(withField(core, LIBFOO, 'FILENAME', bad)));
     await refusedLock('FORMAT', 'core.db', `${w.bad.url}${DB('core')}`, `${LIBFOO}/desc`, /is not a plain file name/);

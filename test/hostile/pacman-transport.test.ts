@@ -102,11 +102,13 @@ describe('pacman lock, database content over the wire', () => {
     expect(w.good.requests.slice(before).map((r) => r.path)).toContain(DB('core'));
   });
 
-  it('a flipped byte (the database is unsigned) is refused with FORMAT, naming the database, the URL and the cause', async () => {
+  it('a flipped byte (the database is unsigned, it fails to decompress): the archive cures it; everywhere, FORMAT naming both URLs', async () => {
     w.bad.fault(DB('core'), { kind: 'flip', offset: -1 });
     const cache = await scratch();
+    expect(await lock(w.spec(), { cacheDir: cache, retries: 0, ...net })).toEqual(clean);
+    w.good.fault(DB('core'), { kind: 'flip', offset: -1 });
     const e = await failure(lock(w.spec(), { cacheDir: cache, retries: 0, ...net }));
-    expectClear(e, 'FORMAT', 'core.db', `${w.bad.url}${DB('core')}`, /gzip|length|CRC|check/i);
+    expectClear(e, 'FORMAT', 'core.db', `${w.bad.url}${DB('core')}`, `${w.good.url}${DB('core')}`, /length check|CRC|gzip/i);
     await expectCleanCache(cache);
   });
 });

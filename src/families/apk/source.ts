@@ -5,6 +5,7 @@
  * index names package files by the checksum of their control section, which lock.ts then checks.
  */
 import type { Fetcher } from '../../core/net/fetcher.js';
+import { fetchCheckedRoot } from '../../core/net/root-fallback.js';
 import { parseApkIndex, type ApkPackageInfo } from './apkindex.js';
 import type { ApkSourcePlan } from './distro.js';
 import { readApkIndexFile, type ApkIndexFile } from './index-file.js';
@@ -24,10 +25,12 @@ export interface LoadedApkSource {
 export async function loadApkSource(plan: ApkSourcePlan, fetcher: Fetcher, keys: ApkKeyring, pinned?: string): Promise<LoadedApkSource> {
   const bases = plan.mirrorUrl ? [plan.mirrorUrl, plan.url] : [plan.url];
   const what = `${plan.id}: ${INDEX_FILE}`;
-  const r = await fetcher.fetchRoot(bases.map((b) => b + INDEX_FILE), what, undefined, pinned);
   const ring = plan.keys.length ? new Map([...keys, ...(await loadApkKeys(plan.keys))]) : keys;
-  const index = readApkIndexFile(r.data, `${r.url}`, ring, !plan.untrusted);
-  // file:line errors also name the URL: the mirror or the permanent URL may have sent the index.
-  const packages = parseApkIndex(index.text, `${what} (${r.url}):APKINDEX`);
-  return { plan, index, packages, fetchedFrom: r.url };
+  // An index that fails its signature or parse moves on to the next URL (the permanent one cures a bad mirror).
+  return fetchCheckedRoot(fetcher, bases.map((b) => b + INDEX_FILE), what, (data, url) => {
+    const index = readApkIndexFile(data, url, ring, !plan.untrusted);
+    // file:line errors also name the URL: the mirror or the permanent URL may have sent the index.
+    const packages = parseApkIndex(index.text, `${what} (${url}):APKINDEX`);
+    return { plan, index, packages, fetchedFrom: url };
+  }, { pinned });
 }

@@ -10,6 +10,7 @@
  */
 import { sha256Hex } from '../../core/hash.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
+import { fetchCheckedRoot } from '../../core/net/root-fallback.js';
 import { checkPackage, parseDb } from './db.js';
 import type { PacmanPackage } from './desc.js';
 import type { RepoPlan } from './distro.js';
@@ -32,17 +33,19 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string
   const path = `${plan.id}.db`;
   const what = `${plan.id}: ${path}`;
   const urls = [...(plan.mirror ? [plan.mirror + path] : []), plan.url + path];
-  const r = await fetcher.fetchRoot(urls, what, MAX_DB_DOWNLOAD, pinned);
-  const sha256 = sha256Hex(r.data);
-  const key = sha256Hex(`${PARSED_FORMAT}\0${plan.id}\0${sha256}`);
-  // Nothing signs the database, so a parse error must say which server sent it (mirror or archive).
-  const from = `${what} (${r.url})`;
-  let packages = revive(await fetcher.cache?.readDerived(key), plan.id, from);
-  if (!packages) {
-    packages = await parseDb(r.data, plan.id, from);
-    await fetcher.cache?.writeDerived(key, JSON.stringify(packages)).catch(() => {}); // a cache is an optimisation
-  }
-  return { plan, path, sha256, size: r.data.length, packages };
+  // A database that does not parse moves on to the next URL (a corrupt mirror, the archive cures it).
+  return fetchCheckedRoot(fetcher, urls, what, async (data, url) => {
+    const sha256 = sha256Hex(data);
+    const key = sha256Hex(`${PARSED_FORMAT}\0${plan.id}\0${sha256}`);
+    // Nothing signs the database, so a parse error must say which server sent it (mirror or archive).
+    const from = `${what} (${url})`;
+    let packages = revive(await fetcher.cache?.readDerived(key), plan.id, from);
+    if (!packages) {
+      packages = await parseDb(data, plan.id, from);
+      await fetcher.cache?.writeDerived(key, JSON.stringify(packages)).catch(() => {}); // a cache is an optimisation
+    }
+    return { plan, path, sha256, size: data.length, packages };
+  }, { maxBytes: MAX_DB_DOWNLOAD, pinned });
 }
 
 function revive(text: string | undefined, repo: string, what: string): PacmanPackage[] | undefined {
