@@ -21,6 +21,9 @@ function fakeFetcher(bodies: Record<string, string | ReproError>): { fetcher: Fe
   return { fetcher, calls };
 }
 
+/** The ReproError a call must fail with. */
+const err = (p: Promise<unknown>): Promise<ReproError> => p.then(() => { throw new Error('expected a failure'); }, (e: ReproError) => e);
+
 const check = (data: Buffer, url: string) => {
   if (data.toString() !== 'good') throw new ReproError('FORMAT', `${url}: bad content`);
   return url;
@@ -35,17 +38,17 @@ describe('fetchCheckedRoot', () => {
   });
 
   it('a single refusal is rethrown as is; several keep the first code and name every URL', async () => {
-    const one = await fetchCheckedRoot(fakeFetcher({ 'a/x': 'corrupt' }).fetcher, ['a/x'], 'x', check).catch((e: ReproError) => e);
+    const one = await err(fetchCheckedRoot(fakeFetcher({ 'a/x': 'corrupt' }).fetcher, ['a/x'], 'x', check));
     expect(one).toMatchObject({ code: 'FORMAT', message: 'a/x: bad content' });
-    const two = await fetchCheckedRoot(fakeFetcher({ 'm/x': 'corrupt', 'a/x': 'worse' }).fetcher, ['m/x', 'a/x'], 'x', check).catch((e: ReproError) => e);
+    const two = await err(fetchCheckedRoot(fakeFetcher({ 'm/x': 'corrupt', 'a/x': 'worse' }).fetcher, ['m/x', 'a/x'], 'x', check));
     expect(two).toMatchObject({ code: 'FORMAT', message: 'm/x: bad content\na/x: bad content' });
-    const net = await fetchCheckedRoot(fakeFetcher({ 'm/x': 'corrupt' }).fetcher, ['m/x', 'a/x'], 'x', check).catch((e: ReproError) => e);
+    const net = await err(fetchCheckedRoot(fakeFetcher({ 'm/x': 'corrupt' }).fetcher, ['m/x', 'a/x'], 'x', check));
     expect(net.code).toBe('FORMAT');
     expect(net.message).toMatch(/^m\/x: bad content\ncould not download\.\na\/x: HTTP 404$/);
   });
 
   it('a transfer failure with nothing refused is the fetcher\'s own error; other exceptions pass through', async () => {
-    const e = await fetchCheckedRoot(fakeFetcher({}).fetcher, ['a/x'], 'x', check).catch((x: ReproError) => x);
+    const e = await err(fetchCheckedRoot(fakeFetcher({}).fetcher, ['a/x'], 'x', check));
     expect(e.code).toBe('NETWORK');
     await expect(fetchCheckedRoot(fakeFetcher({ 'a/x': 'good' }).fetcher, ['a/x'], 'x', () => { throw new TypeError('bug'); })).rejects.toThrow(TypeError);
   });
