@@ -17,9 +17,9 @@ import { isAbsolute, resolve } from 'node:path';
 import { finished, type Readable } from 'node:stream';
 import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
-import type { Dispatcher } from 'undici';
 import { ReproError } from '../errors.js';
 import { hostRefusal } from './allowed-hosts.js';
+import { ArtifactGetter } from './http-get.js';
 import { parseOciRef, type OciRef } from '../oci/reference.js';
 import type { LockedPackage } from '../lockfile/schema.js';
 import type { ContentCache } from './cache.js';
@@ -134,7 +134,6 @@ export interface DownloadOptions {
   backoffMs?: number;
   maxRedirects?: number;
   userAgent?: string;
-  dispatcher?: Dispatcher;
   progress?: ProgressSink;
   /** Called once per HTTP request (tests count them; --verbose could print them). */
   onAttempt?: (url: string) => void;
@@ -200,14 +199,11 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
   const cached = unique.size - missing.length;
   if (!missing.length) return { paths, fetched: 0, cached, bytes: 0 };
 
-  // Pass 2, the network. One connection per job to each host; undici reuses them (keep-alive).
+  // Pass 2, the network. One connection per job to each host, kept alive.
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  // Loaded only now: a warm-cache run (the common CI case) never pays for undici's start-up.
-  const { Agent, request } = await import('undici');
-  const ownDispatcher = opts.dispatcher ? undefined : new Agent({ connections: jobs, headersTimeout: timeoutMs, bodyTimeout: timeoutMs });
+  const getter = new ArtifactGetter(jobs, timeoutMs);
   const ctx: Ctx = {
-    dispatcher: opts.dispatcher ?? ownDispatcher!,
-    request,
+    getter,
     timeoutMs,
     totalTimeoutMs: opts.totalTimeoutMs ?? 30 * 60_000,
     retries: opts.retries ?? 3,
@@ -244,15 +240,14 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
     );
   } finally {
     progress.stop();
-    await ownDispatcher?.close();
+    getter.close();
   }
   if (failures.length) throw failureError(failures, unique.size);
   return { paths, fetched: missing.length, cached, bytes };
 }
 
 interface Ctx {
-  dispatcher: Dispatcher;
-  request: typeof import('undici').request;
+  getter: ArtifactGetter;
   timeoutMs: number;
   totalTimeoutMs: number;
   retries: number;
@@ -324,36 +319,29 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
         ctx.onAttempt?.(url);
         // No access to the registry is no access for this URL: the next URL, not a retry.
         const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;
-        const res = await ctx.request(url, {
-          dispatcher: ctx.dispatcher,
-          method: 'GET',
-          // identity: the digest is of the file, not of a transfer encoding of it
-          headers: { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) },
-          headersTimeout: ctx.timeoutMs,
-          bodyTimeout: ctx.timeoutMs,
-          signal: abort.signal,
-        });
+        // identity: the digest is of the file, not of a transfer encoding of it
+        const headers = { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) };
+        const res = await ctx.getter.get(url, headers, abort.signal);
         if (res.statusCode === 401 && auth && !renewed) {
           // An expired token: renew once and ask again.
-          await res.body.dump().catch(() => {});
+          res.body.resume(); // drain: the connection stays usable
           (renewed = true), (hops = -1);
           continue;
         }
         if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
-          await res.body.dump().catch(() => {});
+          res.body.resume(); // drain: the connection stays usable
           if (hops >= ctx.maxRedirects) throw new AttemptError(`more than ${ctx.maxRedirects} redirects`, true);
           url = new URL(String(res.headers.location), url).toString();
           continue;
         }
         if (res.statusCode !== 200) {
-          await res.body.dump().catch(() => {});
+          res.body.resume(); // drain: the connection stays usable
           // 404/403/410 will not get better by asking again; 5xx, 408 and 429 might.
           const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
           throw new AttemptError(`HTTP ${res.statusCode}${url !== url0 ? ` (after redirect to ${url})` : ''}`, permanent);
         }
         announced = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(announced) && announced > a.size) {
-          res.body.on('error', () => {}); // destroying emits an AbortError nobody else listens for
           res.body.destroy();
           throw new AttemptError(`server announces ${announced} bytes, expected ${a.size}`, true, { size: announced });
         }
@@ -474,14 +462,13 @@ function failureError(failures: Failure[], total: number): ReproError {
 function describe(e: unknown, timeoutMs: number): string {
   const code = (e as { code?: string })?.code;
   switch (code) {
-    case 'UND_ERR_HEADERS_TIMEOUT':
-      return `timeout: no answer within ${timeoutMs} ms (${code})`;
-    case 'UND_ERR_BODY_TIMEOUT':
-      return `timeout: the body stalled for ${timeoutMs} ms (${code})`;
-    case 'UND_ERR_SOCKET':
-      return `connection closed by the server mid-transfer (${code})`;
+    case 'HEADERS_TIMEOUT':
+      return `timeout: no answer within ${timeoutMs} ms`;
+    case 'BODY_TIMEOUT':
+      return `timeout: the body stalled for ${timeoutMs} ms`;
     case 'ECONNRESET':
-      return `connection reset (${code})`;
+      // Node says "aborted" when the connection ends inside a body, "socket hang up" before one.
+      return (e as Error).message === 'aborted' ? `connection closed by the server mid-transfer (${code})` : `connection reset (${code})`;
     case 'ECONNREFUSED':
       return `connection refused (${code})`;
     case 'ENOTFOUND':
