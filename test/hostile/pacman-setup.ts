@@ -5,13 +5,14 @@
  * pacman lock and artifact has, so "cured by the next mirror" is tested without a public host.
  * The fixture packager key is trusted as in test/families/pacman (fixtureDistros()).
  */
-import { cp, readdir, readFile, writeFile } from 'node:fs/promises';
-import { execFileSync } from 'node:child_process';
+import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
+import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { parsePackageRequest, type PackageRequest, type Spec } from '../../src/core/spec.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
-import { FIXTURE_REPO, fixtureDistros } from '../families/pacman/support/fixture.js';
+import { FIXTURE_REPO, PACKAGER_KEY, fingerprintOf, fixtureDir, fixtureDistros } from '../families/pacman/support/fixture.js';
+import { pacmanMissing } from '../families/pacman/support/pacman-oracle.js';
 import { writeTar, type TarFile } from '../families/pacman/support/tar-writer.js';
 import { scratch } from './harness.js';
 
@@ -89,3 +90,31 @@ export function withField(entries: TarFile[], dir: string, field: string, value:
 }
 
 export { writeTar };
+
+/** Why a real `pacman -U` cannot run here, or undefined. */
+export const realInstallSkip = (): string | undefined => pacmanMissing() ?? (process.getuid?.() !== 0 ? 'installing with pacman needs root' : undefined);
+
+/** `pacman -Q` of a scratch root made by pacmanRoot(), sorted. */
+export function pacmanQ(root: string): string[] {
+  const r = spawnSync('pacman', ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), '--config', join(root, 'etc/pacman.conf'), '-Q', '--color', 'never'], { encoding: 'utf8' });
+  return r.stdout.split('\n').filter(Boolean).sort();
+}
+
+/**
+ * A scratch root whose pacman requires signatures and trusts the fixture packager, with the
+ * fixture base installed (as test/families/pacman/install.test.ts builds it).
+ */
+export async function pacmanRoot(): Promise<string> {
+  const root = join(await scratch('rg-hostile-pacman-root-'), 'root');
+  const gnupg = join(root, 'etc/pacman.d/gnupg');
+  await mkdir(gnupg, { recursive: true, mode: 0o700 });
+  await mkdir(join(root, 'var/lib/pacman'), { recursive: true });
+  await writeFile(join(root, 'etc/pacman.conf'), '[options]\nArchitecture = x86_64\nSigLevel = Required\nLocalFileSigLevel = Required\n');
+  execFileSync('gpg', ['--batch', '--quiet', '--homedir', gnupg, '--import', PACKAGER_KEY], { stdio: 'ignore' });
+  execFileSync('gpg', ['--batch', '--quiet', '--homedir', gnupg, '--import-ownertrust'], { input: `${fingerprintOf('packager.pub.asc')}:6:\n`, stdio: ['pipe', 'ignore', 'ignore'] });
+  const base = (await readdir(fixtureDir('core'))).filter((f) => /^(base|rg-filesystem|rg-bash)-[^-]+-[^-]+-[^-]+\.pkg\.tar\.zst$/.test(f));
+  const args = ['--root', root, '--dbpath', join(root, 'var/lib/pacman'), '--config', join(root, 'etc/pacman.conf'), '--gpgdir', gnupg, '--cachedir', join(root, 'var/cache/pacman/pkg'), '--logfile', join(root, 'var/log/pacman.log'), '--noconfirm'];
+  const r = spawnSync('pacman', [...args, '-U', ...base.map((f) => join(fixtureDir('core'), f))], { encoding: 'utf8' });
+  if (r.status !== 0) throw new Error(`cannot install the fixture base: ${r.stdout}${r.stderr}`);
+  return root;
+}

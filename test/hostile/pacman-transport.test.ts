@@ -17,7 +17,7 @@ import type { Lockfile } from '../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import type { FaultOptions } from '../support/mirror.js';
 import { expectClear, expectCleanCache, failure, scratch, tree } from './harness.js';
-import { DB, pacmanWorld, type PacmanWorld } from './pacman-setup.js';
+import { DB, pacmanQ, pacmanRoot, pacmanWorld, realInstallSkip, type PacmanWorld } from './pacman-setup.js';
 
 let w: PacmanWorld;
 let clean: Lockfile;
@@ -185,3 +185,20 @@ describe('pacman fetch and install, package file faults', () => {
     await expectCleanCache(bare);
   });
 });
+
+describe.skipIf(!!realInstallSkip())('pacman install for real, the mirror sending wrong bytes for every package', () => {
+  it('pacman -U installs exactly the locked versions, fetched from the archive day URL instead', async () => {
+    for (const p of clean.packages) w.bad.fault(`/${p.source}/os/x86_64/${p.filename}`, { kind: 'flip', offset: 0 });
+    const dir = await scratch('rg-hostile-pacman-real-');
+    const lockPath = join(dir, 'repro-get.lock.yaml');
+    await writeFile(lockPath, serializeLockfile(clean));
+    const root = await pacmanRoot();
+    const before = pacmanQ(root);
+    const cache = join(dir, 'cache');
+    await installLocked(lockPath, { machineArch: 'x86_64', env: {}, ...net, cacheDir: cache, retries: 0, root });
+    expect(pacmanQ(root)).toEqual([...before, ...clean.packages.map((p) => `${p.name} ${p.version}`)].sort());
+    expect(await readFile(join(root, 'usr/share/rg-fixtures/rg-app'), 'utf8')).toBe('rg-app 1.0-1\n');
+    await expectCleanCache(cache);
+  });
+});
+if (realInstallSkip()) it.skip(realInstallSkip()!, () => {});
