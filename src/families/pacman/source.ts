@@ -4,21 +4,20 @@
  * the cache under its digest, which lets `lock --check` re-resolve offline) and the trust comes
  * from each package's own signature (trust.ts).
  *
- * The parsed form is kept as derived data under the database's digest: a warm lock reads it back
- * (JSON) instead of decompressing and parsing 13 MB again. Entries read back pass the same checks
- * as freshly parsed ones, and anything unreadable is simply parsed again.
+ * The parsed form is kept as derived data under the database's digest (parsed-cache.ts): a warm
+ * lock reads it back instead of decompressing and parsing 13 MB again. Entries read back pass the
+ * same checks as freshly parsed ones, and anything unreadable is simply parsed again.
  */
 import { sha256Hex } from '../../core/hash.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
 import { fetchCheckedRoot } from '../../core/net/root-fallback.js';
-import { checkPackage, parseDb } from './db.js';
+import { parseDb } from './db.js';
 import type { PacmanPackage } from './desc.js';
 import type { RepoPlan } from './distro.js';
+import { encodeParsed, PARSED_FORMAT, reviveParsed } from './parsed-cache.js';
 
 /** Arch's largest database (extra.files) is ~60 MB; a .db is a few MB. */
 const MAX_DB_DOWNLOAD = 256 * 1024 * 1024;
-/** Bump when PacmanPackage or the parser changes, so old derived entries are not read. */
-const PARSED_FORMAT = 'repro-get pacman parsed database v1';
 
 export interface LoadedRepo {
   plan: RepoPlan;
@@ -39,26 +38,11 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string
     const key = sha256Hex(`${PARSED_FORMAT}\0${plan.id}\0${sha256}`);
     // Nothing signs the database, so a parse error must say which server sent it (mirror or archive).
     const from = `${what} (${url})`;
-    let packages = revive(await fetcher.cache?.readDerived(key), plan.id, from);
+    let packages = reviveParsed(await fetcher.cache?.readDerived(key), plan.id, from);
     if (!packages) {
       packages = await parseDb(data, plan.id, from);
-      await fetcher.cache?.writeDerived(key, JSON.stringify(packages)).catch(() => {}); // a cache is an optimisation
+      await fetcher.cache?.writeDerived(key, encodeParsed(packages)).catch(() => {}); // a cache is an optimisation
     }
     return { plan, path, sha256, size: data.length, packages };
   }, { maxBytes: MAX_DB_DOWNLOAD, pinned });
-}
-
-function revive(text: string | undefined, repo: string, what: string): PacmanPackage[] | undefined {
-  if (text === undefined) return undefined;
-  try {
-    const list = JSON.parse(text) as PacmanPackage[];
-    if (!Array.isArray(list)) return undefined;
-    for (const p of list) {
-      if (p.repo !== repo || !Array.isArray(p.depends) || !Array.isArray(p.provides) || !Array.isArray(p.conflicts) || !Array.isArray(p.groups)) return undefined;
-      checkPackage(p, `${p.name}-${p.version}`, what);
-    }
-    return list;
-  } catch {
-    return undefined;
-  }
 }
