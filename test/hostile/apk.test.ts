@@ -1,8 +1,8 @@
 /**
  * Hostile Alpine repositories for the apk family's lock (which also downloads each chosen .apk to
  * record its sha256): endless and stalled APKINDEX and .apk answers, and a replayed older index
- * (validly signed) against the lock it would replace. Untrusted, tampered and unsigned indexes and
- * package files that do not match the index are covered in test/families/apk/lock.test.ts.
+ * (validly signed) against the lock it would replace. Every other fault, through the app's lock,
+ * fetch and install with two loopback servers, is in apk-transport.test.ts and apk-metadata.test.ts.
  */
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 import { checkRollback } from '../../src/app/rollback.js';
