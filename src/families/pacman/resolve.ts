@@ -9,7 +9,7 @@
 import { ReproError, closeNames } from '../../core/errors.js';
 import { formatDepend, parseDepend, satisfies, type Depend } from './depend.js';
 import type { PacmanPackage } from './desc.js';
-import { Local, type Repo } from './universe.js';
+import { byAnyName, Local, type Repo } from './universe.js';
 import { findGroup, findInstalled, findSatisfier } from './find.js';
 
 export interface ResolveInput {
@@ -319,10 +319,13 @@ function outerConflicts(list: PacmanPackage[], local: Local): void {
 function finalCheck(list: PacmanPackage[], local: Local): void {
   const names = new Set(list.map((p) => p.name));
   const untouched = local.packages.filter((l) => !names.has(l.name));
+  const inList = byAnyName(list);
+  const inUntouched = byAnyName(untouched);
+  const met = (index: Map<string, PacmanPackage[]>, d: Depend) => index.get(d.name)?.some((q) => satisfies(q, d)) ?? false;
   const problems: Failure[] = [];
   for (const p of list) {
     for (const d of p.depends) {
-      if (!list.some((q) => satisfies(q, d)) && !untouched.some((l) => satisfies(l, d))) {
+      if (!met(inList, d) && !met(inUntouched, d)) {
         problems.push({ dep: formatDepend(d), requiredBy: p.name, chain: [p.name, formatDepend(d)] });
       }
     }
@@ -330,7 +333,7 @@ function finalCheck(list: PacmanPackage[], local: Local): void {
   const replaced = local.packages.filter((l) => names.has(l.name));
   for (const l of untouched) {
     for (const d of l.depends) {
-      if (replaced.some((r) => satisfies(r, d)) && !list.some((q) => satisfies(q, d)) && !untouched.some((u) => satisfies(u, d))) {
+      if (replaced.some((r) => satisfies(r, d)) && !met(inList, d) && !met(inUntouched, d)) {
         problems.push({ dep: formatDepend(d), requiredBy: `${l.name} (installed)`, chain: [l.name, formatDepend(d)] });
       }
     }

@@ -21,6 +21,20 @@ function push<K, V>(m: Map<K, V[]>, k: K, v: V): void {
   } else m.set(k, [v]);
 }
 
+/**
+ * Name → the packages of `list` whose own name or a provide is that name, in list order: the only
+ * ones satisfies() can accept for a dependency on the name, so a check looks at these instead of
+ * scanning the whole list.
+ */
+export function byAnyName(list: PacmanPackage[]): Map<string, PacmanPackage[]> {
+  const m = new Map<string, PacmanPackage[]>();
+  for (const p of list) {
+    push(m, p.name, p);
+    for (const pr of p.provides) push(m, pr.name, p);
+  }
+  return m;
+}
+
 /** `packages` must already be in name order (parseDb returns them so). */
 export function makeRepo(id: string, packages: PacmanPackage[]): Repo {
   const byName = new Map<string, PacmanPackage>();
