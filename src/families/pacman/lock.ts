@@ -17,7 +17,7 @@ import { installedFromListing, parsePacmanQ } from './installed.js';
 import { resolve } from './resolve.js';
 import { loadRepo, type LoadedRepo } from './source.js';
 import { PacmanTrust } from './trust.js';
-import { makeRepo, type Repo } from './universe.js';
+import { byAnyName, makeRepo, type Repo } from './universe.js';
 
 export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
   const d = readPacmanDistro(ctx.distro);
@@ -27,7 +27,7 @@ export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
   if (spec.installRecommends) {
     throw new ReproError('SPEC', 'pacman never installs optional dependencies (%OPTDEPENDS%); name the ones you want as packages.');
   }
-  const trustP = PacmanTrust.load(d.keyrings, spec.keyrings);
+  const trustP = PacmanTrust.load(d.keyrings, spec.keyrings, ctx.fetcher.cache);
   trustP.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
 
   const loaded: LoadedRepo[] = [];
@@ -135,13 +135,14 @@ function checkFilenames(list: PacmanPackage[]): void {
 /** For each new package, the packages (new or installed) that meet its dependencies. */
 function dependencyEdges(list: PacmanPackage[], installed: PacmanPackage[]): Map<string, string[]> {
   const names = new Set(list.map((p) => p.name));
-  const untouched = installed.filter((p) => !names.has(p.name));
+  const inList = byAnyName(list);
+  const inUntouched = byAnyName(installed.filter((p) => !names.has(p.name)));
   const edges = new Map<string, string[]>();
   for (const p of list) {
     const out = new Set<string>();
     for (const dep of p.depends) {
       if (satisfies(p, dep)) continue;
-      const by = list.find((q) => satisfies(q, dep)) ?? untouched.find((q) => satisfies(q, dep));
+      const by = inList.get(dep.name)?.find((q) => satisfies(q, dep)) ?? inUntouched.get(dep.name)?.find((q) => satisfies(q, dep));
       if (by) out.add(by.name);
     }
     edges.set(p.name, [...out].sort());

@@ -14,6 +14,8 @@
 import { readFile } from 'node:fs/promises';
 import { ReproError } from '../../core/errors.js';
 import { distroPath } from '../../core/distros.js';
+import { sha256Hex } from '../../core/hash.js';
+import type { ContentCache } from '../../core/net/cache.js';
 import { Keyring, verifyDetached } from '../../core/trust/openpgp.js';
 import type { PacmanKeyringCopy } from './distro.js';
 import { keyOwners, signatureInfo } from './packets.js';
@@ -31,7 +33,8 @@ export class PacmanTrust {
     private readonly revoked: Map<string, string[]>,
   ) {}
 
-  static async load(copies: PacmanKeyringCopy[], extra: string[]): Promise<PacmanTrust> {
+  /** `cache`: keeps each keyring's key owners as derived data under the keyring's digest. */
+  static async load(copies: PacmanKeyringCopy[], extra: string[], cache?: ContentCache): Promise<PacmanTrust> {
     const sorted = [...copies].sort((a, b) => (a.date < b.date ? 1 : a.date > b.date ? -1 : 0));
     const files = [...sorted.map((c) => distroPath(c.keys)), ...extra];
     const owners = new Map<string, string>();
@@ -39,7 +42,7 @@ export class PacmanTrust {
       const data = await readFile(f).catch((e: Error) => {
         throw new ReproError('SIGNATURE', `cannot read keyring ${f}: ${e.message}`);
       });
-      for (const [k, v] of keyOwners(data, f)) {
+      for (const [k, v] of await cachedKeyOwners(data, f, cache)) {
         owners.set(k, v);
         owners.set(k.slice(-16), v); // key IDs, for signatures without an issuer fingerprint
       }
@@ -96,6 +99,31 @@ export class PacmanTrust {
     }
     return signer;
   }
+}
+
+const OWNERS_FORMAT = 'repro-get pacman key owners v1';
+const FPR = /^[0-9A-F]{40}$/;
+
+/**
+ * keyOwners of a keyring file, kept as derived cache data under the file's digest: hashing the
+ * 3.2 MB of both shipped copies costs a tenth of dearmoring them and hashing every key packet.
+ * Entries read back must be (fingerprint, fingerprint) pairs; anything else is recomputed.
+ */
+async function cachedKeyOwners(data: Buffer, what: string, cache: ContentCache | undefined): Promise<Map<string, string>> {
+  if (!cache) return keyOwners(data, what);
+  const key = sha256Hex(`${OWNERS_FORMAT}\0${sha256Hex(data)}`);
+  const text = await cache.readDerived(key);
+  if (text !== undefined) {
+    try {
+      const pairs = JSON.parse(text) as unknown;
+      if (Array.isArray(pairs) && pairs.every((x) => Array.isArray(x) && x.length === 2 && FPR.test(x[0]) && FPR.test(x[1]))) return new Map(pairs as [string, string][]);
+    } catch {
+      /* recomputed below */
+    }
+  }
+  const owners = keyOwners(data, what);
+  await cache.writeDerived(key, JSON.stringify([...owners])).catch(() => {}); // a cache is an optimisation
+  return owners;
 }
 
 /**

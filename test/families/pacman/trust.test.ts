@@ -3,7 +3,9 @@
  * openpgp.js, every 2022 package is signed by a key of the shipped Arch keyrings, and revocations
  * apply from the date of the keyring copy that lists them.
  */
-import { readFileSync } from 'node:fs';
+import { mkdtempSync, readdirSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
@@ -12,6 +14,7 @@ import type { PacmanPackage } from '../../../src/families/pacman/desc.js';
 import { keyOwners, signatureInfo } from '../../../src/families/pacman/packets.js';
 import { PacmanTrust } from '../../../src/families/pacman/trust.js';
 import { Keyring } from '../../../src/core/trust/openpgp.js';
+import { ContentCache } from '../../../src/core/net/cache.js';
 import { realRepos } from './support/real-arch.js';
 import YAML from 'yaml';
 
@@ -99,5 +102,25 @@ describe('the keyring policy on every real 2022 package', () => {
     })!;
     expect(() => trust.checkSignatureHeader(unknown.pgpsig, unknown.name, '2022-09-11T00:00:00Z')).toThrowError(/is signed by key [0-9A-F]{40}, which is in no trusted keyring/);
     expect(() => trust.checkSignatureHeader(undefined, 'x', '2022-09-11T00:00:00Z')).toThrowError(/has no %PGPSIG%/);
+  });
+});
+
+describe('key owners as derived cache data', () => {
+  it('a second load reads them back with the same verdicts; a damaged entry is recomputed', async () => {
+    const dir = mkdtempSync(join(tmpdir(), 'repro-get-owners-'));
+    try {
+      const cache = new ContentCache(dir);
+      const want = failures(await PacmanTrust.load([copy('2022-01-01')], []), '2022-09-11T00:00:00Z');
+      expect(failures(await PacmanTrust.load([copy('2022-01-01')], [], cache), '2022-09-11T00:00:00Z')).toEqual(want);
+      const [entry] = readdirSync(join(dir, 'derived'));
+      expect(failures(await PacmanTrust.load([copy('2022-01-01')], [], cache), '2022-09-11T00:00:00Z')).toEqual(want);
+      // A forged owner (not a fingerprint) is not believed: the keyring is read again.
+      writeFileSync(join(dir, 'derived', entry), JSON.stringify([['ATTACKER', 'ATTACKER']]));
+      expect(failures(await PacmanTrust.load([copy('2022-01-01')], [], cache), '2022-09-11T00:00:00Z')).toEqual(want);
+      writeFileSync(join(dir, 'derived', entry), '[[');
+      expect(failures(await PacmanTrust.load([copy('2022-01-01')], [], cache), '2022-09-11T00:00:00Z')).toEqual(want);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   });
 });
