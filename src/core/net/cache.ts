@@ -126,18 +126,23 @@ export class ContentCache {
     return join(this.dir, 'tmp', `${process.pid}-${randomBytes(6).toString('hex')}`);
   }
 
-  /** Moves an already-verified temporary file into place under its digest. */
-  async adopt(tmp: string, sha256: string): Promise<string> {
+  /**
+   * Moves an already-verified temporary file into place under its digest. `synced`: the caller
+   * has already fdatasync'ed it (through the handle it wrote with).
+   */
+  async adopt(tmp: string, sha256: string, opts: { synced?: boolean } = {}): Promise<string> {
     const p = this.pathOf(sha256);
     await this.folder('sha256');
     // The data must be on disk before the name is (rename), so a crash can never leave a file
     // named by a digest but holding fewer bytes. fdatasync: the file's size is flushed with the
     // data, its times need not be.
-    const fh = await open(tmp, 'r');
-    try {
-      await fh.datasync();
-    } finally {
-      await fh.close();
+    if (!opts.synced) {
+      const fh = await open(tmp, 'r');
+      try {
+        await fh.datasync();
+      } finally {
+        await fh.close();
+      }
     }
     await rename(tmp, p);
     return p;
