@@ -11,8 +11,12 @@ export interface LockRunOptions extends NetOptions {
   log?: (line: string) => void;
   /** Source id → signed-root digest to reuse from the cache (lock --check). */
   pinnedRoots?: Map<string, string>;
-  /** The lockfile being replaced, and its path: its signed-metadata dates guard against rollback. */
-  previous?: { lock: Lockfile; file: string };
+  /**
+   * The lockfile being replaced, and its path: its signed-metadata dates guard against rollback.
+   * A function is called only when the new lock has dated metadata (pacman's has none), so an
+   * undated lock never pays for parsing the old file.
+   */
+  previous?: { lock: Lockfile | (() => Promise<Lockfile | undefined>); file: string };
 }
 
 export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockfile> {
@@ -26,7 +30,10 @@ export async function lock(spec: Spec, opts: LockRunOptions = {}): Promise<Lockf
   try {
     const next = await family.lock({ spec, distro: data, release, fetcher, now: opts.now ?? new Date(), log, pinnedRoots: opts.pinnedRoots });
     checkLockShape(next, data.family);
-    if (opts.previous) checkRollback(opts.previous.lock, next, opts.previous.file, spec.snapshot);
+    if (opts.previous && next.sources.some((s) => s.metadata.date)) {
+      const old = typeof opts.previous.lock === 'function' ? await opts.previous.lock() : opts.previous.lock;
+      checkRollback(old, next, opts.previous.file, spec.snapshot);
+    }
     return next;
   } finally {
     await http.close();

@@ -67,7 +67,7 @@ export function register(program: Command): void {
     const { lock } = await import('../app/lock.js');
     const { lockfileToJson, serializeLockfile, writeFileAtomic } = await import('../core/lockfile/write.js');
     const target = flags.output ?? (flags.json ? undefined : resolve(spec.dir, 'repro-get.lock.yaml'));
-    const previous = target ? await previousLock(target) : undefined;
+    const previous = target ? previousLock(target) : undefined;
     const lockfile = await lock(spec, { ...netOptions(flags), log: (l) => out.log(l), previous });
     if (target) await writeFileAtomic(target, serializeLockfile(lockfile));
     if (flags.json) out.result(lockfileToJson(lockfile));
@@ -75,11 +75,14 @@ export function register(program: Command): void {
   });
 }
 
-/** The lock about to be replaced, if it is readable: its metadata dates are the rollback guard. */
-async function previousLock(file: string) {
+/** The lock about to be replaced, if it is readable: its metadata dates are the rollback guard. Read only when needed. */
+function previousLock(file: string) {
   if (!existsSync(file)) return undefined;
-  const { readLockfile } = await import('../core/lockfile/read.js');
-  return readLockfile(file).then((lock) => ({ lock, file }), () => undefined);
+  const lock = async () => {
+    const { readLockfile } = await import('../core/lockfile/read.js');
+    return readLockfile(file).catch(() => undefined);
+  };
+  return { lock, file };
 }
 
 /** Spec file (if any) overlaid with flags: every spec field has a flag. */
