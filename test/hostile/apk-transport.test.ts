@@ -116,7 +116,7 @@ describe('apk lock, wrong content', () => {
     w.good.fault(JQ, { kind: 'flip', offset: -1 });
     const bare = await scratch();
     const e = await failure(lock(w.spec(), { cacheDir: bare, retries: 0, ...net }));
-    expectClear(e, 'HASH', `${w.bad.url}${JQ}`, /datahash/);
+    expectClear(e, 'HASH', `${w.bad.url}${JQ}`, `${w.good.url}${JQ}`, /datahash/);
     await expectCleanCache(cache);
     await expectCleanCache(bare);
   });

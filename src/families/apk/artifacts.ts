@@ -47,7 +47,7 @@ async function fromCache(fetcher: Fetcher, p: ApkPackage, keys: ApkKeyring): Pro
 async function download(fetcher: Fetcher, req: ArtifactRequest, keys: ApkKeyring): Promise<VerifiedArtifact> {
   const p = req.pkg;
   let firstBad: ReproError | undefined;
-  const network: string[] = [];
+  const tried: string[] = []; // each URL's failure, in order
   for (const url of req.urls) {
     let data: Buffer;
     try {
@@ -55,7 +55,7 @@ async function download(fetcher: Fetcher, req: ArtifactRequest, keys: ApkKeyring
     } catch (e) {
       if (!(e instanceof ReproError)) throw e;
       if (e.code === 'HASH') firstBad ??= e;
-      network.push(e.message);
+      tried.push(e.message);
       continue;
     }
     try {
@@ -63,6 +63,7 @@ async function download(fetcher: Fetcher, req: ArtifactRequest, keys: ApkKeyring
     } catch (e) {
       if (!(e instanceof ReproError)) throw e;
       firstBad ??= e;
+      tried.push(e.message);
       continue;
     }
     const sha256 = sha256Hex(data);
@@ -72,8 +73,9 @@ async function download(fetcher: Fetcher, req: ArtifactRequest, keys: ApkKeyring
     }
     return { sha256, size: data.length };
   }
-  if (firstBad) throw firstBad;
-  throw new ReproError('NETWORK', `could not download ${label(p)} to record its sha256:\n${network.join('\n')}`, {
+  // Wrong bytes outrank a dead server in the code, but every URL's failure is named.
+  if (firstBad) throw tried.length > 1 ? new ReproError(firstBad.code, tried.join('\n'), { hint: firstBad.hint, detail: firstBad.detail }) : firstBad;
+  throw new ReproError('NETWORK', `could not download ${label(p)} to record its sha256:\n${tried.join('\n')}`, {
     hint: 'Alpine mirrors delete a package file once it is rebuilt: lock again to pick up the current build, or point --mirror at your own copy of the repository.',
     detail: { what: label(p), urls: req.urls },
   });
