@@ -4,7 +4,9 @@
  * the cache first, so a second lock of the same snapshot downloads only the signed roots.
  */
 import { ReproError } from '../errors.js';
-import { decompress, type Compression } from '../decompress.js';
+import { createHash } from 'node:crypto';
+import { open, rm } from 'node:fs/promises';
+import { decompress, decompressStream, type Compression } from '../decompress.js';
 import { sha256Hex } from '../hash.js';
 import type { ContentCache } from './cache.js';
 import type { Http } from './http.js';
@@ -22,7 +24,7 @@ export class Fetcher {
   constructor(
     readonly http: Http,
     readonly cache?: ContentCache,
-    private readonly log: FetchLog = () => {},
+    readonly log: FetchLog = () => {},
   ) {}
 
   /**
@@ -81,5 +83,62 @@ export class Fetcher {
       await this.cache?.write(uncompressed.sha256, data);
     }
     return { data, url: raw.url };
+  }
+
+  /**
+   * Like fetchIndex, but hands the decompressed bytes to `sink` chunk by chunk as they come out of
+   * the decompressor (the whole file at once on a cache hit), so a parser works while `xz` still
+   * runs, and the output is never held whole: it is hashed and written to the cache as it streams.
+   * The compressed bytes were checked against the signed digest before decompression; the
+   * uncompressed digest is checked at the end, and the sink's result must not be used if this
+   * throws. An error the sink throws is re-thrown only after that check, so a tampered index is
+   * reported as a HASH error rather than as whatever the parser made of it.
+   */
+  async streamIndex(urls: string[], compressed: Digest, kind: Compression, what: string, uncompressed: Digest | undefined, sink: (chunk: Uint8Array) => void): Promise<{ url?: string }> {
+    if (uncompressed) {
+      const hit = await this.cache?.read(uncompressed.sha256);
+      if (hit && hit.length === uncompressed.size) {
+        this.log({ kind: 'cache-hit', what, bytes: hit.length });
+        sink(hit);
+        return {};
+      }
+    }
+    const raw = await this.fetchDigest(urls, compressed, what);
+    const check = uncompressed !== undefined && kind !== 'none';
+    const hash = createHash('sha256');
+    const tmp = check && this.cache ? await this.cache.tempPath() : undefined;
+    const fh = tmp ? await open(tmp, 'w') : undefined;
+    let writing: Promise<unknown> = Promise.resolve();
+    let sinkError: unknown;
+    let failed = false;
+    try {
+      const total = await decompressStream(raw.data, kind, what, (c) => {
+        if (check) hash.update(c);
+        if (fh) writing = writing.then(() => fh.write(c));
+        if (failed) return;
+        try {
+          sink(c);
+        } catch (e) {
+          failed = true;
+          sinkError = e;
+        }
+      }, uncompressed ? { maxOutput: uncompressed.size } : {});
+      await writing;
+      if (check) {
+        const actual = hash.digest('hex');
+        if (total !== uncompressed.size || actual !== uncompressed.sha256) {
+          throw new ReproError('HASH', `${what}: decompressed content does not match the signed digest: expected ${uncompressed.sha256} (${uncompressed.size} bytes), got ${actual} (${total} bytes).`);
+        }
+      }
+      if (fh && tmp) {
+        await this.cache!.adopt(tmp, uncompressed!.sha256);
+      }
+    } finally {
+      await writing.catch(() => {});
+      await fh?.close().catch(() => {});
+      if (tmp) await rm(tmp, { force: true });
+    }
+    if (failed) throw sinkError;
+    return { url: raw.url };
   }
 }

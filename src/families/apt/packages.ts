@@ -99,12 +99,15 @@ function matchField(text: string, pos: number, len: number): number {
 class Store {
   // Real indexes average ~700 bytes a stanza; guessing the size up front saves most regrowth.
   offs: Int32Array;
+  /** In a compact form (see parseCompact): where Filename, Size, SHA256 and Source live. */
+  more: MoreFields | undefined;
   constructor(
     readonly text: string,
     readonly source: string,
     readonly file: string | undefined,
+    stanzas = Math.ceil(text.length / 600) + 16,
   ) {
-    this.offs = new Int32Array(NLAZY * 2 * (Math.ceil(text.length / 600) + 16));
+    this.offs = new Int32Array(NLAZY * 2 * stanzas);
   }
   /** Makes room for stanza `i`. */
   open(i: number): void {
@@ -116,9 +119,33 @@ class Store {
     }
   }
   cut(i: number, slot: number): string | undefined {
+    if (this.more !== undefined && slot >= F_FILENAME) return this.more.cut(i, slot);
     const at = (i * NLAZY + slot) * 2;
     const s = this.offs[at];
     return s === 0 ? undefined : this.text.slice(s - 1, this.offs[at + 1]);
+  }
+}
+
+/**
+ * The artifact fields of a compact form: one small stanza per package in `bytes`, decoded and
+ * scanned only for the packages that end up in a lock (a few dozen of 63,000).
+ */
+class MoreFields {
+  private last = -1;
+  private lastStore: Store | undefined;
+  constructor(
+    private readonly bytes: Buffer,
+    private readonly starts: Int32Array,
+    private readonly where: string,
+  ) {}
+  cut(i: number, slot: number): string | undefined {
+    if (i !== this.last) {
+      const st = new Store(this.bytes.toString('latin1', this.starts[i], this.starts[i + 1]), '', undefined);
+      scan(st, this.where, () => {});
+      this.last = i;
+      this.lastStore = st;
+    }
+    return this.lastStore!.cut(0, slot);
   }
 }
 
@@ -230,6 +257,11 @@ class ParsedPackage implements AptPackage {
     return this.parsed(F_PROVIDES) as Relation[];
   }
 
+  /** A field's text as written (lazy slots only), for compactIndex. */
+  raw(slot: number): string | undefined {
+    return this.store.cut(this.index, slot);
+  }
+
   /** See forEachRelationName: scans the raw field when it has not been parsed yet. */
   eachName(slot: number, cb: (name: string, archQual: string | undefined) => void): void {
     const parsed = this.rel?.[slot];
@@ -291,13 +323,13 @@ function multiArchOf(text: string, s: number, e: number): MultiArch {
  * Scans `text` once (indexOf per line), calling `onStanza` with the eager fields; lazy fields go to
  * `store` by offset. Unknown fields and their continuation lines are skipped without slicing.
  */
-function scan(store: Store, where: string, onStanza: (e: Eager, line: number, index: number) => void): void {
+function scan(store: Store, where: string, onStanza: (e: Eager, line: number, index: number) => void, firstLine = 1): number {
   const text = store.text;
   const n = text.length;
   const arches = new Interner();
   const priorities = new Interner();
   let pos = 0;
-  let lineNo = 1;
+  let lineNo = firstLine;
   let inStanza = false;
   let start = 0;
   let index = 0;
@@ -362,6 +394,7 @@ function scan(store: Store, where: string, onStanza: (e: Eager, line: number, in
     lineNo++;
   }
   if (inStanza) onStanza(e, start, index);
+  return lineNo;
 }
 
 function checkStanza(e: Eager, where: string, line: number): void {
@@ -394,6 +427,68 @@ export function parsePackages(text: string, source: string, file?: string): AptP
 }
 
 /**
+ * A Packages index parsed as it arrives (from a decompressor): the bytes are cut after the last
+ * complete stanza, and each piece (about `pieceSize` bytes) is decoded and scanned on its own. So
+ * parsing overlaps decompression, and neither the whole index as one buffer nor as one 50 MB string
+ * is ever built. Same packages, order, line numbers and errors as parsePackages on the whole text
+ * (a piece always starts after an empty line, where a whole-text scan is between stanzas too).
+ */
+export class PackagesParser {
+  private held: Uint8Array[] = [];
+  private heldLen = 0;
+  /** Scan when this many bytes are held; doubled when no stanza ends in them yet (no quadratic re-joining). */
+  private next: number;
+  private line = 1;
+  private readonly out: AptPackage[] = [];
+  private readonly where: string;
+
+  constructor(
+    readonly source: string,
+    readonly file?: string,
+    private readonly pieceSize = 1 << 20,
+  ) {
+    this.next = pieceSize;
+    this.where = file ?? source;
+  }
+
+  push(chunk: Uint8Array): void {
+    if (chunk.length === 0) return;
+    this.held.push(chunk);
+    this.heldLen += chunk.length;
+    if (this.heldLen >= this.next) this.flush(false);
+  }
+
+  /** Parses what is left and returns every stanza, top to bottom. */
+  end(): AptPackage[] {
+    this.flush(true);
+    return this.out;
+  }
+
+  private flush(all: boolean): void {
+    const held = this.held.length === 1 ? this.held[0] : Buffer.concat(this.held, this.heldLen);
+    const buf = Buffer.from(held.buffer, held.byteOffset, held.byteLength);
+    // After "\n\n" or "\n\r\n" (an empty line, CRLF or not) a new stanza starts.
+    const lf = buf.lastIndexOf('\n\n');
+    const crlf = buf.lastIndexOf('\n\r\n');
+    const cut = all ? buf.length : Math.max(lf < 0 ? 0 : lf + 2, crlf < 0 ? 0 : crlf + 3);
+    if (cut === 0 && !all) {
+      this.held = [buf];
+      this.next = this.heldLen * 2;
+      return;
+    }
+    // latin1: see source.ts (every field read is ASCII; a latin1 decode is a plain copy).
+    const store = new Store(buf.toString('latin1', 0, cut), this.source, this.file);
+    this.line = scan(store, this.where, (e, line, index) => {
+      checkStanza(e, this.where, line);
+      this.out.push(new ParsedPackage(e, store, index, line));
+    }, this.line);
+    this.held = cut < buf.length ? [buf.subarray(cut)] : [];
+    this.heldLen = buf.length - cut;
+    this.next = Math.max(this.pieceSize, this.heldLen * 2);
+  }
+}
+
+/**
  * The installed packages of a dpkg status file: stanzas whose Status is `install ok installed` (or
  * `hold`/`deinstall ok installed`: still unpacked and configured, so apt counts them as installed).
  */
@@ -422,4 +517,74 @@ export function forEachRelationName(p: AptPackage, cb: (name: string, archQual: 
     for (const g of groups) for (const r of g) cb(r.name, r.archQual, false);
   }
   for (const r of p.provides) cb(r.name, r.archQual, true);
+}
+
+/**
+ * A parsed index in a compact form, for the parsed-index cache (parsed-index.ts): `resolve` holds
+ * per stanza only the fields the resolver reads, as canonical deb822 lines (raw values unchanged, so
+ * parseCompact gives back the very same packages); `more` holds Filename, Size, SHA256 and Source
+ * per stanza, located by `starts`; `lines` keeps each stanza's line in the original file for
+ * messages. Undefined when a package is not from a parse of this module.
+ */
+export interface CompactIndex {
+  /** One string per stanza, each ending in "\n"; joined with "\n" they are the `resolve` text. */
+  resolve: string[];
+  /** One string per stanza; concatenated they are the `more` bytes (latin1). */
+  more: string[];
+  starts: Int32Array;
+  lines: Int32Array;
+}
+
+const RESOLVE_SLOTS = [...RELATION_FIELDS.map((_, i) => i), F_PROVIDES];
+const MORE_SLOTS = [F_FILENAME, F_SIZE, F_SHA256, F_SOURCE];
+
+export function compactIndex(pkgs: readonly AptPackage[]): CompactIndex | undefined {
+  const resolve: string[] = [];
+  const more: string[] = [];
+  const starts = new Int32Array(pkgs.length + 1);
+  const lines = new Int32Array(pkgs.length);
+  let at = 0;
+  for (let i = 0; i < pkgs.length; i++) {
+    const p = pkgs[i];
+    if (!(p instanceof ParsedPackage)) return undefined;
+    let r = `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: ${p.arch}\n`;
+    if (p.multiArch !== 'no') r += `Multi-Arch: ${p.multiArch}\n`;
+    if (p.essential) r += 'Essential: yes\n';
+    if (p.important) r += 'Important: yes\n';
+    if (p.protected) r += 'Protected: yes\n';
+    if (p.priority !== undefined) r += `Priority: ${p.priority}\n`;
+    for (const slot of RESOLVE_SLOTS) {
+      const v = p.raw(slot);
+      if (v !== undefined) r += `${FIELD_NAMES[slot]}: ${v}\n`;
+    }
+    resolve.push(r);
+    let m = '';
+    for (const slot of MORE_SLOTS) {
+      const v = p.raw(slot);
+      if (v !== undefined) m += `${FIELD_NAMES[slot]}: ${v}\n`;
+    }
+    more.push(m);
+    starts[i] = at;
+    at += m.length;
+    lines[i] = p.line;
+  }
+  starts[pkgs.length] = at;
+  return { resolve, more, starts, lines };
+}
+
+/** The packages of a compact form (`more` as latin1 bytes); throws when it does not match itself. */
+export function parseCompact(resolve: string, more: Buffer, starts: Int32Array, lines: Int32Array, source: string, file?: string): AptPackage[] {
+  const out: AptPackage[] = [];
+  const store = new Store(resolve, source, file, lines.length);
+  const where = file ?? source;
+  store.more = new MoreFields(more, starts, where);
+  scan(store, where, (e, _line, index) => {
+    if (index >= lines.length) throw new ReproError('FORMAT', `${where}: compact index has more stanzas than its header.`);
+    checkStanza(e, where, lines[index]);
+    out.push(new ParsedPackage(e, store, index, lines[index]));
+  });
+  if (out.length !== lines.length || starts.length !== lines.length + 1 || starts[lines.length] !== more.length) {
+    throw new ReproError('FORMAT', `${where}: compact index does not match its own header.`);
+  }
+  return out;
 }

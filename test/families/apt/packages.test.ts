@@ -2,7 +2,7 @@ import { existsSync, readdirSync, readFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { forEachRelationName, parsePackages, parseStatus } from '../../../src/families/apt/packages.js';
+import { compactIndex, forEachRelationName, PackagesParser, parseCompact, parsePackages, parseStatus, type AptPackage } from '../../../src/families/apt/packages.js';
 
 const PKGS = `Package: curl
 Version: 7.88.1-10+deb12u5
@@ -78,6 +78,67 @@ describe('parsePackages', () => {
   it('tolerates CRLF and comments between stanzas', () => {
     const p = parsePackages('# comment\r\nPackage: a\r\nVersion: 1\r\nArchitecture: all\r\n\r\nPackage: b\r\nVersion: 2\r\nArchitecture: all\r\n', 's');
     expect(p.map((x) => `${x.name}=${x.version}`)).toEqual(['a=1', 'b=2']);
+  });
+});
+
+/** Everything a package exposes, for comparing two parses. */
+function view(p: AptPackage) {
+  const { name, version, arch, multiArch, essential, important, priority, filename, size, sha256, srcName, srcVersion, source, file, line } = p;
+  const rel = [p.preDepends, p.depends, p.conflicts, p.breaks, p.recommends, p.suggests, p.replaces, p.enhances, p.provides];
+  const names: string[] = [];
+  forEachRelationName(p, (n, q, prov) => names.push(`${prov ? '+' : ''}${n}:${q}`));
+  return { name, version, arch, multiArch, essential, important, protected: p.protected, priority, filename, size, sha256, srcName, srcVersion, source, file, line, rel, names };
+}
+
+const MIXED = `# a comment before the first stanza\n${PKGS}\nPackage: c\r\nVersion: 1\r\nArchitecture: all\r\nDepends: a,\r\n b\r\n\r\n\n\nPackage: d\nVersion: 2:1.0~rc1\nArchitecture: amd64\nMulti-Arch: same\nBreaks: c (<< 1)\nEnhances: e\nSuggests: f\nReplaces: g\nDepends:\n`;
+
+describe('PackagesParser (streamed)', () => {
+  it('gives the same packages, lines and fields as parsePackages, however the bytes are split', () => {
+    const whole = parsePackages(MIXED, 's', 'P').map(view);
+    const bytes = Buffer.from(MIXED, 'latin1');
+    for (const step of [1, 2, 3, 7, 64, bytes.length]) {
+      for (const piece of [1, 16, 1 << 20]) {
+        const p = new PackagesParser('s', 'P', piece);
+        for (let i = 0; i < bytes.length; i += step) p.push(bytes.subarray(i, i + step));
+        expect(p.end().map(view), `step ${step}, piece ${piece}`).toEqual(whole);
+      }
+    }
+  });
+
+  it('reports the same errors with the same lines', () => {
+    for (const bad of ['Package: a\nVersion: 1\nArchitecture: all\n\nPackage b\n', 'Package: a\nVersion: 1\nArchitecture: all\n\n continuation\n', 'Package: a\nVersion: 1\nArchitecture: all\n\nPackage: b\nArchitecture: all\n']) {
+      let expected = '';
+      try {
+        parsePackages(bad, 's', 'P');
+      } catch (e) {
+        expected = (e as Error).message;
+      }
+      expect(expected).not.toBe('');
+      for (const step of [1, 5, 1000]) {
+        const p = new PackagesParser('s', 'P', 4);
+        expect(() => {
+          for (let i = 0; i < bad.length; i += step) p.push(Buffer.from(bad.slice(i, i + step), 'latin1'));
+          p.end();
+        }).toThrow(expected);
+      }
+    }
+  });
+});
+
+describe('compactIndex / parseCompact', () => {
+  it('round-trips every field, original line numbers included', () => {
+    const pkgs = parsePackages(MIXED, 's', 'P');
+    const c = compactIndex(pkgs)!;
+    const more = Buffer.from(c.more.join(''), 'latin1');
+    const back = parseCompact(c.resolve.join('\n'), more, c.starts, c.lines, 's', 'P');
+    expect(back.map(view)).toEqual(pkgs.map(view));
+    expect(c.resolve.join('\n')).not.toContain('Description');
+  });
+
+  it('refuses a compact form that does not match its header', () => {
+    const c = compactIndex(parsePackages(MIXED, 's', 'P'))!;
+    const more = Buffer.from(c.more.join(''), 'latin1');
+    expect(() => parseCompact(c.resolve.slice(1).join('\n'), more, c.starts, c.lines, 's', 'P')).toThrow(/does not match/);
   });
 });
 
