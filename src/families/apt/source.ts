@@ -9,7 +9,8 @@ import { compressionOf } from '../../core/decompress.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
 import { type Keyring, verifyClearsigned, verifyDetached } from '../../core/trust/openpgp.js';
 import { parseRelease, type Release } from './release.js';
-import { parsePackages, type AptPackage } from './packages.js';
+import { PackagesParser, type AptPackage } from './packages.js';
+import { readParsedIndex, writeParsedIndex } from './parsed-index.js';
 
 export interface AptSourcePlan {
   /** "archive/suite", e.g. debian-security/bookworm-security. */
@@ -100,11 +101,20 @@ export async function loadAptSource(plan: AptSourcePlan, fetcher: Fetcher, keyri
         urls.push(`${b}dists/${plan.suite}/${pick}`);
       }
       const what = `${plan.id}: dists/${plan.suite}/${pick}`;
-      const r = await fetcher.fetchIndex(urls, digest, compressionOf(pick), what, pick === base ? undefined : plain);
       indexes.push({ path: `dists/${plan.suite}/${pick}`, sha256: digest.sha256, size: digest.size });
-      // latin1, not utf8: every field we read (names, versions, relations, paths, digests) is ASCII by
-      // policy, and decoding 50 MB as latin1 costs a fraction of validating it as UTF-8.
-      const parsed = parsePackages(r.data.toString('latin1'), plan.id, what);
+      // The parsed-index cache is keyed by the signed digest of the content we parse.
+      const contentSha256 = (plain ?? digest).sha256;
+      let parsed = await readParsedIndex(fetcher.cache, contentSha256, plan.id, what);
+      if (parsed) fetcher.log({ kind: 'cache-hit', what });
+      else {
+        // Parsed as xz produces it (PackagesParser decodes latin1, not utf8: every field we read —
+        // names, versions, relations, paths, digests — is ASCII by policy, and decoding 50 MB as
+        // latin1 costs a fraction of validating it as UTF-8).
+        const parser = new PackagesParser(plan.id, what);
+        await fetcher.streamIndex(urls, digest, compressionOf(pick), what, pick === base ? undefined : plain, (c) => parser.push(c));
+        parsed = parser.end();
+        await writeParsedIndex(fetcher.cache, contentSha256, parsed).catch(() => {}); // only an optimisation
+      }
       for (const p of parsed) packages.push(p);
     }
   }

@@ -2,7 +2,7 @@
  * End-to-end `lock` for apt over the signed fixture archive served on loopback: the lockfile's
  * content, determinism, the metadata cache, and every error a user can meet.
  */
-import { mkdtemp } from 'node:fs/promises';
+import { mkdtemp, readdir, readFile, writeFile } from 'node:fs/promises';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -80,6 +80,23 @@ describe('apt lock over the fixture archive', () => {
     expect(l.options).toEqual({ installRecommends: false, base: 'default' });
     // the canonical text parses back to the same value
     expect(serializeLockfile(parseLockfile(serializeLockfile(l), 'x'))).toBe(serializeLockfile(l));
+  });
+
+  it('a warm lock reads parsed indexes from the cache; a damaged one is parsed again from the verified index', async () => {
+    const c1 = await cacheDir();
+    const a = serializeLockfile(await lock(spec(['rg-mailutils', 'rg-webfetch']), { cacheDir: c1, now: NOW }));
+    const aliases = join(c1, 'alias', 'apt-parsed-index-1');
+    const keys = await readdir(aliases);
+    expect(keys.length).toBeGreaterThanOrEqual(3); // one per Packages index
+    for (const k of keys) {
+      const entry = join(c1, 'sha256', (await readFile(join(aliases, k), 'utf8')).trim());
+      const bytes = await readFile(entry);
+      bytes[bytes.length - 2] ^= 1;
+      await writeFile(entry, bytes);
+    }
+    expect(serializeLockfile(await lock(spec(['rg-mailutils', 'rg-webfetch']), { cacheDir: c1, now: NOW }))).toBe(a);
+    // re-parsed and stored again: the next warm lock reads intact entries
+    expect(serializeLockfile(await lock(spec(['rg-mailutils', 'rg-webfetch']), { cacheDir: c1, now: NOW }))).toBe(a);
   });
 
   it('is byte-identical across runs and caches; a warm lock downloads only the signed roots', async () => {
