@@ -14,7 +14,7 @@ import type { LockContext } from '../family.js';
 import { planSources, snapshotStamp, type AptDistro } from './distro.js';
 import { loadAptSource, type LoadedAptSource } from './source.js';
 import { parseStatus, type AptPackage } from './packages.js';
-import { resolveApt, defaultBase } from './resolve/index.js';
+import { resolveApt, defaultBase, listIdOrder, presetListIds } from './resolve/index.js';
 
 export async function lockApt(ctx: LockContext): Promise<Lockfile> {
   const d = ctx.distro as AptDistro;
@@ -29,17 +29,24 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
   const plans = planSources(d, ctx.release, specA, spec.snapshot);
   const keyring = await loadKeyring(d, spec.keyrings);
 
-  const loaded: LoadedAptSource[] = [];
-  for (const plan of plans) {
-    ctx.log(`${plan.id}: fetching signed metadata`);
-    loaded.push(await loadAptSource(plan, ctx.fetcher, keyring, ctx.pinnedRoots?.get(plan.id)));
-  }
+  // Suites load side by side, so one's network round trips overlap another's verifying and parsing;
+  // a failure is reported for the first failing suite in spec order, as when they loaded in turn.
+  const settled = await Promise.allSettled(
+    plans.map((plan) => {
+      ctx.log(`${plan.id}: fetching signed metadata`);
+      return loadAptSource(plan, ctx.fetcher, keyring, ctx.pinnedRoots?.get(plan.id));
+    }),
+  );
+  const failed = settled.find((r) => r.status === 'rejected');
+  if (failed) throw failed.reason;
+  const loaded = settled.map((r) => (r as PromiseFulfilledResult<LoadedAptSource>).value);
   const snapshot = spec.snapshot ?? latestDate(loaded);
   checkValidity(loaded, spec.snapshot !== undefined, ctx.now, snapshot);
   for (const l of loaded) l.plan.snapshotUrl = l.plan.snapshotUrl.replace('{snapshot}', snapshotStamp(snapshot));
 
   const available = dedupe(loaded.flatMap((l) => l.packages));
   const native = architectures[0];
+  const ids = await cachedListIds(ctx, loaded, available, native);
   let installed: AptPackage[];
   let baseLabel: string;
   if (spec.installed) {
@@ -69,6 +76,7 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
     foreignArchs: architectures.slice(1),
     installRecommends: spec.installRecommends ?? false,
   });
+  await ids.save();
   if (result.remove.length) {
     throw new ReproError('CONFLICT', `this request would remove installed package(s): ${result.remove.map((p) => `${p.name} ${p.version}`).join(', ')}.`, {
       hint: 'A lock can only add packages to the base system. Drop the conflicting request, or lock against a base without these packages (--installed).',
@@ -170,13 +178,23 @@ function checkValidity(loaded: LoadedAptSource[], isSnapshot: boolean, now: Date
   }
 }
 
-/** apt lists an Architecture: all package once per architecture list; keep the first. */
+/**
+ * apt lists an Architecture: all package once per architecture list; keep the first. Grouped by
+ * name first: nearly every name is unique, so no key string is built for 66,000 stanzas.
+ */
 function dedupe(pkgs: AptPackage[]): AptPackage[] {
-  const seen = new Set<string>();
+  const byName = new Map<string, AptPackage | AptPackage[]>();
+  const same = (a: AptPackage, b: AptPackage) => a.version === b.version && a.arch === b.arch && a.source === b.source;
   return pkgs.filter((p) => {
-    const k = `${p.name}\0${p.version}\0${p.arch}\0${p.source}`;
-    if (seen.has(k)) return false;
-    seen.add(k);
+    const seen = byName.get(p.name);
+    if (seen === undefined) byName.set(p.name, p);
+    else if (!Array.isArray(seen)) {
+      if (same(seen, p)) return false;
+      byName.set(p.name, [seen, p]);
+    } else {
+      if (seen.some((q) => same(q, p))) return false;
+      seen.push(p);
+    }
     return true;
   });
 }
@@ -186,6 +204,29 @@ function keyFn(all: AptPackage[]): (p: AptPackage) => string {
   const arches = new Map<string, Set<string>>();
   for (const p of all) (arches.get(p.name) ?? arches.set(p.name, new Set()).get(p.name)!).add(p.arch);
   return (p) => ((arches.get(p.name)?.size ?? 1) > 1 ? `${p.name}:${p.arch}` : p.name);
+}
+
+/** Bumped whenever the numbering of names (the resolver's package IDs) changes. */
+const ID_RULES = 'apt-list-ids-1';
+
+/**
+ * The resolver's package IDs (apt's order of first mention, its last tie-break) depend only on the
+ * verified indexes and the native architecture, yet cost a walk over every relation of every
+ * stanza: kept in the cache like the default base. A wrong entry could only reorder ties between
+ * candidates that all come from the signed indexes; an unusable one is ignored and recomputed.
+ */
+async function cachedListIds(ctx: LockContext, loaded: LoadedAptSource[], available: AptPackage[], native: string): Promise<{ save: () => Promise<void> }> {
+  const cache = ctx.fetcher.cache;
+  const key = sha256Hex(JSON.stringify([ID_RULES, native, loaded.map((l) => [l.plan.id, l.indexes.map((i) => i.sha256)])]));
+  const hit = await cache?.readDerived(key);
+  let order: unknown;
+  try {
+    order = hit === undefined ? undefined : JSON.parse(hit);
+  } catch {
+    /* a torn entry: recomputed below */
+  }
+  if (order !== undefined && presetListIds(available, native, order)) return { save: async () => {} };
+  return { save: async () => void (await cache?.writeDerived(key, JSON.stringify(listIdOrder(available, native))).catch(() => {})) };
 }
 
 /** Bumped whenever defaultBase's rules change, so cached results of the old rules are not reused. */
@@ -201,9 +242,19 @@ async function cachedDefaultBase(ctx: LockContext, loaded: LoadedAptSource[], av
   const key = sha256Hex(JSON.stringify([BASE_RULES, native, loaded.map((l) => [l.plan.id, l.indexes.map((i) => i.sha256)])]));
   const id = (p: AptPackage) => `${p.source}\0${p.name}\0${p.version}\0${p.arch}`;
   const hit = await cache?.readDerived(key);
-  if (hit) {
-    const byId = new Map(available.map((p) => [id(p), p]));
-    const ids = JSON.parse(hit) as string[];
+  let ids: string[] | undefined;
+  try {
+    ids = hit === undefined ? undefined : (JSON.parse(hit) as string[]);
+    if (!Array.isArray(ids) || !ids.every((i) => typeof i === 'string')) ids = undefined;
+  } catch {
+    /* a torn entry: recomputed below */
+  }
+  if (ids) {
+    // Looked up by name first, so an id string is built only for the few stanzas named in the entry.
+    const want = new Map(ids.map((i) => [i.split('\0')[1], [] as string[]]));
+    for (const i of ids) want.get(i.split('\0')[1])!.push(i);
+    const byId = new Map<string, AptPackage>();
+    for (const p of available) if (want.get(p.name)?.includes(id(p))) byId.set(id(p), p);
     const base = ids.map((i) => byId.get(i));
     if (base.every((p): p is AptPackage => p !== undefined)) return base;
   }
