@@ -16,7 +16,8 @@ import { ReproError } from '../../core/errors.js';
 import { distroPath } from '../../core/distros.js';
 import { sha256Hex } from '../../core/hash.js';
 import type { ContentCache } from '../../core/net/cache.js';
-import { Keyring, verifyDetached } from '../../core/trust/openpgp.js';
+// openpgp.js (~100 ms to load) only verifies at install time: imported there, not by every lock.
+import type { Keyring } from '../../core/trust/openpgp.js';
 import type { PacmanKeyringCopy } from './distro.js';
 import { keyOwners, signatureInfo } from './packets.js';
 
@@ -131,6 +132,7 @@ async function cachedKeyOwners(data: Buffer, what: string, cache: ContentCache |
  * signature's creation time; then the signer must not be revoked as of the lock's snapshot.
  */
 export async function verifyPackageFile(data: Uint8Array, sigBase64: string, keyring: Keyring, trust: PacmanTrust, snapshotIso: string, what: string, now = new Date()): Promise<string[]> {
+  const { verifyDetached } = await import('../../core/trust/openpgp.js');
   const v = await verifyDetached(data, Buffer.from(sigBase64, 'base64'), keyring, what, now);
   const day = snapshotIso.slice(0, 10);
   for (const s of v.signers) {
@@ -141,5 +143,6 @@ export async function verifyPackageFile(data: Uint8Array, sigBase64: string, key
 }
 
 export async function loadKeyring(trust: PacmanTrust): Promise<Keyring> {
+  const { Keyring } = await import('../../core/trust/openpgp.js');
   return Keyring.fromFiles(trust.keyFiles);
 }
