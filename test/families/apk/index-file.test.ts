@@ -14,7 +14,7 @@ import { gzipMembers } from '../../../src/families/apk/gzip.js';
 import { readApkIndexFile } from '../../../src/families/apk/index-file.js';
 import { ApkKey, loadApkKeys } from '../../../src/families/apk/keys.js';
 import { readTar } from '../../../src/core/tar.js';
-import { buildApk, buildIndex, fixtureKey, FIXTURE_KEYS, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
+import { buildApk, buildIndex, fixtureKey, FIXTURE_KEYS, signatureSegment, TRUSTED_KEY, UNTRUSTED_KEY } from './support/build.js';
 import { REAL_DIR, REAL_INDEXES } from './support/real.js';
 import { thrown } from '../../support/typed-errors.js';
 
@@ -105,12 +105,28 @@ describe('fixture indexes', () => {
   it('refuses trailing bytes, a third member, a bad CRC, truncation and an inflation bomb', async () => {
     const keys = await loadApkKeys([join(FIXTURE_KEYS, TRUSTED_KEY)]);
     const good = buildIndex(pkgs, await fixtureKey());
-    expect(thrown(() => readApkIndexFile(Buffer.concat([good, Buffer.from('junk')]), 'i', keys, true)).code).toBe('FORMAT');
-    expect(thrown(() => readApkIndexFile(Buffer.concat([good, gzipSync('x')]), 'i', keys, true)).message).toMatch(/3 gzip members/);
     const crc = Buffer.from(good);
     crc[crc.length - 6] ^= 1;
-    expect(thrown(() => readApkIndexFile(crc, 'i', keys, true)).message).toMatch(/CRC32/);
-    expect(thrown(() => readApkIndexFile(good.subarray(0, good.length - 20), 'i', keys, true)).code).toBe('FORMAT');
+    const damaged: [Buffer, RegExp][] = [
+      [Buffer.concat([good, Buffer.from('junk')]), /truncated header/],
+      [Buffer.concat([good, gzipSync('x')]), /3 gzip members/],
+      [crc, /CRC32/],
+      [good.subarray(0, good.length - 20), /truncated|not valid deflate/],
+    ];
+    for (const [bad, cause] of damaged) {
+      // Signed mode: the signature covers every byte after the signature member, so it fails first.
+      expect(thrown(() => readApkIndexFile(bad, 'i', keys, true)).code).toBe('SIGNATURE');
+      const e = thrown(() => readApkIndexFile(bad, 'i', keys, false));
+      expect(e.code).toBe('FORMAT');
+      expect(e.message).toMatch(cause);
+    }
+    // A bomb behind a signature that does not verify, or with no signature member, is refused
+    // before it is inflated (SIGNATURE, not LIMIT).
+    const zeros = gzipSync(Buffer.alloc(300 << 20), { level: 9 });
+    const untrusted = await fixtureKey(UNTRUSTED_KEY, 'RSA');
+    expect(thrown(() => readApkIndexFile(Buffer.concat([signatureSegment(zeros, untrusted), zeros]), 'i', keys, true)).code).toBe('SIGNATURE');
+    expect(thrown(() => readApkIndexFile(zeros, 'i', keys, true)).code).toBe('SIGNATURE');
+    expect(thrown(() => readApkIndexFile(zeros, 'i', keys, false)).code).toBe('LIMIT');
     const bomb = gzipSync(Buffer.alloc(64 * 1024 * 1024));
     expect(thrown(() => gzipMembers(bomb, 'bomb', { maxOutput: 1 << 20 })).code).toBe('LIMIT');
     expect(thrown(() => gzipMembers(Buffer.from('not gzip at all, just text'), 'x')).message).toMatch(/no gzip magic/);
