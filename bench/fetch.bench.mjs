@@ -7,9 +7,9 @@
 // links the files into --out, so a ratio near 1 means verification costs next to nothing.
 import { spawn } from 'node:child_process';
 import { createHash, randomBytes } from 'node:crypto';
-import { createReadStream, mkdirSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { createReadStream, existsSync, mkdirSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
-import { tmpdir } from 'node:os';
+import { loadavg, tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -96,17 +96,29 @@ writeFileSync(lockPath, lockYaml);
 const curlConfig = join(work, 'curl.cfg');
 
 // --- runs ---
-// The server runs in this process, so commands run as children awaited asynchronously.
-const timeAsync = (cmd, args) =>
+// The server runs in this process, so commands run as children awaited asynchronously. Each
+// resolves with its wall time; its CPU time (user + system, what a shared machine does not
+// inflate much) goes to `cpu`, read from /usr/bin/time when installed.
+const TIME = existsSync('/usr/bin/time') ? '/usr/bin/time' : undefined;
+const cpuFile = join(work, 'cpu.txt');
+const cpu = new Map(); // run list → CPU seconds
+const timeAsync = (cmd, args, list) =>
   new Promise((resolve, reject) => {
     const t0 = process.hrtime.bigint();
-    const child = spawn(cmd, args, { stdio: ['ignore', 'ignore', 'pipe'] });
+    const [c, a] = TIME ? [TIME, ['-f', '%U %S', '-o', cpuFile, cmd, ...args]] : [cmd, args];
+    const child = spawn(c, a, { stdio: ['ignore', 'ignore', 'pipe'] });
     let err = '';
     child.stderr.on('data', (d) => (err += d));
     child.on('error', reject);
     child.on('close', (code) => {
       const s = Number(process.hrtime.bigint() - t0) / 1e9;
-      code === 0 ? resolve(s) : reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exit ${code}: ${err.trim()}`));
+      if (code !== 0) return reject(new Error(`${cmd} ${args.slice(0, 3).join(' ')} … exit ${code}: ${err.trim()}`));
+      if (TIME && list) {
+        const [u, sys] = readFileSync(cpuFile, 'utf8').trim().split('\n').pop().split(' ').map(Number);
+        cpu.set(list, [...(cpu.get(list) ?? []), u + sys]);
+      }
+      list?.push(s);
+      resolve(s);
     });
   });
 
@@ -119,7 +131,7 @@ for (let i = 0; i < RUNS; i++) {
   // repro-get, cold cache
   const cache = join(work, `cache-${i}`);
   const out = join(work, `out-${i}`);
-  ours.push(await timeAsync(process.execPath, fetchArgs(cache, out)));
+  await timeAsync(process.execPath, fetchArgs(cache, out), ours);
   if (readdirSync(out).length !== N + 2) throw new Error(`fetch wrote ${readdirSync(out).length} files, expected ${N + 2}`);
   rmSync(out, { recursive: true });
   if (i < RUNS - 1) rmSync(cache, { recursive: true });
@@ -128,7 +140,7 @@ for (let i = 0; i < RUNS; i++) {
   const cout = join(work, `curl-${i}`);
   mkdirSync(cout);
   writeFileSync(curlConfig, packages.map((p) => `url = "${base}/${p.filename}"\noutput = "${join(cout, p.filename.split('/').pop())}"\n`).join(''));
-  curl.push(await timeAsync('curl', ['--parallel', '--parallel-max', String(JOBS), '--fail', '--silent', '--show-error', '--config', curlConfig]));
+  await timeAsync('curl', ['--parallel', '--parallel-max', String(JOBS), '--fail', '--silent', '--show-error', '--config', curlConfig], curl);
   rmSync(cout, { recursive: true });
 }
 
@@ -137,26 +149,28 @@ requests = 0;
 const warm = [];
 for (let i = 0; i < RUNS; i++) {
   const out = join(work, `out-warm-${i}`);
-  warm.push(await timeAsync(process.execPath, fetchArgs(join(work, `cache-${RUNS - 1}`), out)));
+  await timeAsync(process.execPath, fetchArgs(join(work, `cache-${RUNS - 1}`), out), warm);
   rmSync(out, { recursive: true });
 }
 const warmRequests = requests;
 // start-up alone, for scale
 const startup = [];
-for (let i = 0; i < RUNS; i++) startup.push(await timeAsync(process.execPath, [CLI, '--version']));
+for (let i = 0; i < RUNS; i++) await timeAsync(process.execPath, [CLI, '--version'], startup);
 server.close();
 
 const mb = totalBytes / 1024 / 1024;
 const fmt = (s) => `${s.toFixed(2)} s (${(mb / s).toFixed(0)} MiB/s)`;
-console.log(`${N} artifacts, ${mb.toFixed(1)} MiB, ${JOBS} parallel, loopback; median of ${RUNS} run(s)`);
-console.log(`  repro-get fetch (cold cache): ${fmt(median(ours))}   runs: ${ours.map((s) => s.toFixed(2)).join(' ')}`);
-console.log(`  curl --parallel-max ${JOBS}:      ${fmt(median(curl))}   runs: ${curl.map((s) => s.toFixed(2)).join(' ')}`);
+const cpuOf = (list) => (cpu.has(list) ? `, CPU ${median(cpu.get(list)).toFixed(2)} s` : '');
+console.log(`${N} artifacts, ${mb.toFixed(1)} MiB, ${JOBS} parallel, loopback; median of ${RUNS} run(s); CPU = user + system of the command`);
+console.log(`  repro-get fetch (cold cache): ${fmt(median(ours))}${cpuOf(ours)}   runs: ${ours.map((s) => s.toFixed(2)).join(' ')}`);
+console.log(`  curl --parallel-max ${JOBS}:      ${fmt(median(curl))}${cpuOf(curl)}   runs: ${curl.map((s) => s.toFixed(2)).join(' ')}`);
 console.log(`  ratio repro-get / curl:       ${(median(ours) / median(curl)).toFixed(2)}`);
-console.log(`  repro-get fetch (warm cache): ${median(warm).toFixed(2)} s, ${warmRequests} HTTP request(s) in ${RUNS} run(s)`);
+console.log(`  repro-get fetch (warm cache): ${median(warm).toFixed(2)} s${cpuOf(warm)}, ${warmRequests} HTTP request(s) in ${RUNS} run(s)`);
 // The warm run is the fixed cost (start-up, reading the lock, re-hashing the cache, linking into
 // --out); what the cold run spends beyond it is the download itself.
 console.log(`  cold - warm (the downloading): ${Math.max(0, median(ours) - median(warm)).toFixed(2)} s, vs curl ${median(curl).toFixed(2)} s`);
-console.log(`  repro-get --version (start-up): ${median(startup).toFixed(2)} s`);
+console.log(`  repro-get --version (start-up): ${median(startup).toFixed(2)} s${cpuOf(startup)}`);
+console.log(`  load average at the end: ${loadavg().map((x) => x.toFixed(1)).join(' ')}`);
 if (warmRequests !== 0) {
   console.error('FAIL: a warm-cache fetch made HTTP requests');
   process.exit(1);
