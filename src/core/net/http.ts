@@ -1,5 +1,6 @@
 /**
- * The one HTTP client: undici with per-attempt timeouts, bounded retries with exponential backoff,
+ * The HTTP client for metadata (artifacts stream through download.ts over http-get.ts, Node's own
+ * client, which costs less per byte): undici with per-attempt timeouts, bounded retries with exponential backoff,
  * manual (bounded) redirects, a hard byte limit, and optional sha256/size checks while the body
  * streams. Callers give an ordered list of URLs (mirror first, then snapshot); each is tried with
  * retries before moving to the next. Nothing it returns is unverified when `expect` is given.
