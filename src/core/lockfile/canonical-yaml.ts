@@ -52,9 +52,8 @@ export function parseCanonicalYaml(text: string): unknown {
     const value = r.block(0);
     if (r.i !== lines.length || Array.isArray(value)) return undefined;
     return value;
-  } catch (e) {
-    if (e instanceof Unsupported) return undefined;
-    throw e;
+  } catch {
+    return undefined; // Unsupported, or anything else (a stack overflow on absurd nesting): ask yaml
   }
 }
 
