@@ -20,6 +20,18 @@ import { PacmanTrust } from './trust.js';
 import { byAnyName, makeRepo, type Repo } from './universe.js';
 
 export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
+  const background: Promise<unknown>[] = [];
+  try {
+    return await lockWith(ctx, background);
+  } catch (e) {
+    // The keyring loads beside the databases and may be writing its derived cache entry: let it
+    // finish, so a failed lock leaves no temporary file in the cache (the CLI exits right after).
+    await Promise.allSettled(background);
+    throw e;
+  }
+}
+
+async function lockWith(ctx: LockContext, background: Promise<unknown>[]): Promise<Lockfile> {
   const d = readPacmanDistro(ctx.distro);
   const spec = ctx.spec;
   const { arch, repos: plans } = planRepos(d, ctx.release, spec);
@@ -29,6 +41,7 @@ export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
   }
   const trustP = PacmanTrust.load(d.keyrings, spec.keyrings, ctx.fetcher.cache);
   trustP.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
+  background.push(trustP);
 
   const loaded: LoadedRepo[] = [];
   for (const plan of plans) {
@@ -65,8 +78,15 @@ export async function lockPacman(ctx: LockContext): Promise<Lockfile> {
         hint: 'repro-get records sha256 digests only; rebuild the database with a current repo-add.',
       });
     }
-    trust.checkSignatureHeader(p.pgpsig, what, snapshot);
-    const plan = byId.get(p.repo)!.plan;
+    const repo = byId.get(p.repo)!;
+    try {
+      trust.checkSignatureHeader(p.pgpsig, what, snapshot);
+    } catch (e) {
+      // The %PGPSIG% comes from an unsigned database: say which file and which server's database.
+      if (!(e instanceof ReproError)) throw e;
+      throw new ReproError(e.code, `${e.message} The entry is ${p.filename} in ${repo.url}.`, { hint: e.hint, detail: e.detail });
+    }
+    const plan = repo.plan;
     const store = plan.store ? storeUrl(d, p.name, p.filename) : undefined;
     return {
       name: p.name,

@@ -26,6 +26,8 @@ export interface LoadedRepo {
   sha256: string;
   size: number;
   packages: PacmanPackage[];
+  /** The URL the database came from (the mirror, or the archive day URL after it). */
+  url: string;
 }
 
 export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string): Promise<LoadedRepo> {
@@ -43,6 +45,6 @@ export async function loadRepo(plan: RepoPlan, fetcher: Fetcher, pinned?: string
       packages = await parseDb(data, plan.id, from);
       await fetcher.cache?.writeDerived(key, encodeParsed(packages)).catch(() => {}); // a cache is an optimisation
     }
-    return { plan, path, sha256, size: data.length, packages };
+    return { plan, path, sha256, size: data.length, packages, url };
   }, { maxBytes: MAX_DB_DOWNLOAD, pinned });
 }
