@@ -70,7 +70,8 @@ export class XmlStream {
   private cursor = { pos: 0, line: 1 };
   private readonly stack: string[] = [];
   /** Text of the innermost element while the handler wants it. */
-  private text: string[] | undefined;
+  private text = '';
+  /** Depth of the element whose text is being collected; -1 when none is. */
   private textDepth = -1;
   private readonly attrs = new Attrs();
   /** Tag and attribute names repeat endlessly: one string each, found without allocating. */
@@ -174,7 +175,7 @@ export class XmlStream {
       if (s.startsWith('<![CDATA[', pos)) {
         const e = s.indexOf(']]>', pos + 9);
         if (e < 0) return -1;
-        if (this.text && this.stack.length === this.textDepth) this.text.push(s.slice(pos + 9, e));
+        if (this.stack.length === this.textDepth) this.text += s.slice(pos + 9, e);
         else this.checkNoRootText(s, pos);
         return e + 3;
       }
@@ -249,9 +250,9 @@ export class XmlStream {
     if (this.stack.length >= this.limits.maxDepth) this.limit(pos, `elements nested deeper than ${this.limits.maxDepth}`);
     this.tokenPos = pos;
     const wants = this.handler.open(name, this.attrs, selfClosing);
-    if (this.text) {
+    if (this.textDepth !== -1) {
       // A child element: the outer element's text is no longer a plain leaf text.
-      this.text = undefined;
+      this.text = '';
       this.textDepth = -1;
     }
     if (selfClosing) {
@@ -260,25 +261,26 @@ export class XmlStream {
     }
     this.stack.push(name);
     if (wants) {
-      this.text = [];
+      this.text = '';
       this.textDepth = this.stack.length;
     }
   }
 
   private closeElement(name: string): void {
     let text: string | undefined;
-    if (this.text && this.textDepth === this.stack.length + 1) {
-      text = this.text.length === 1 ? this.text[0] : this.text.join('');
-      this.text = undefined;
+    if (this.textDepth === this.stack.length + 1) {
+      text = this.text;
+      this.text = '';
       this.textDepth = -1;
     }
     this.handler.close(name, text);
   }
 
   private onText(s: string, from: number, to: number): void {
-    if (this.text && this.stack.length === this.textDepth) {
+    if (this.stack.length === this.textDepth) {
+      // Usually one piece; more (CDATA, entities) are joined.
       const raw = s.slice(from, to);
-      this.text.push(raw.includes('&') ? this.decode(raw, from) : raw);
+      this.text += raw.includes('&') ? this.decode(raw, from) : raw;
     } else if (this.stack.length === 0) {
       this.checkNoRootText(s, from, to);
     } else {

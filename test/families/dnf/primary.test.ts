@@ -1,11 +1,11 @@
 import { createHash } from 'node:crypto';
 import { readFileSync } from 'node:fs';
-import { gunzipSync } from 'node:zlib';
+import { gunzipSync, gzipSync } from 'node:zlib';
 import fc from 'fast-check';
 import { SaxesParser } from 'saxes';
 import { describe, expect, it } from 'vitest';
 import { ReproError } from '../../../src/core/errors.js';
-import { PrimaryParser, parsePrimary } from '../../../src/families/dnf/primary.js';
+import { PrimaryParser, parsePrimary, readPrimary } from '../../../src/families/dnf/primary.js';
 import { XmlStream } from '../../../src/families/dnf/xml-stream.js';
 
 const REAL = '../shared/real-metadata/fedora';
@@ -148,6 +148,23 @@ describe('primary.xml', () => {
     expect(pkgs.flatMap((p) => p.supplements)).toContain('(grub2 and boom-boot = 1.3-3.el9)');
     expect(pkgs.some((p) => p.requires.some((r) => r.startsWith('(') && r.includes(' if ')))).toBe(true);
     expect(pkgs.some((p) => p.epoch > 0 && p.evr.startsWith(`${p.epoch}:`))).toBe(true);
+  });
+
+  it('streams compressed bytes to the same packages, multi-byte characters across every piece boundary', async () => {
+    // readPrimary decodes in 64 KiB pieces (and gunzip hands out 256 KiB chunks): file names with
+    // 2-, 3- and 4-byte characters, shifted one byte per package, put every split of a character
+    // on some boundary.
+    const pkgs = Array.from({ length: 700 }, (_, i) => pkg(`${'<file>/etc/é€😀x</file>\n'.repeat(8)}<file>/etc/${'y'.repeat(i % 7)}ü</file>`, `p${i}`));
+    const xml = doc(pkgs);
+    const bytes = Buffer.from(xml);
+    expect(bytes.length).toBeGreaterThan(3 * 65536);
+    const open = { sha256: createHash('sha256').update(bytes).digest('hex'), size: bytes.length };
+    const want = parsePrimary(xml, 'r', 'p');
+    expect(want[0].files[0]).toBe('/etc/é€😀x');
+    for (const [kind, data] of [['none', bytes], ['gz', gzipSync(bytes)]] as const) {
+      const got = await readPrimary(data, kind, 'r', 'p', open);
+      expect(got.packages).toEqual(want);
+    }
   });
 
   it('reads the real el9 self-built repository', () => {
