@@ -11,6 +11,8 @@ import { sha256Hex } from '../hash.js';
 import type { ContentCache } from './cache.js';
 import type { Http } from './http.js';
 
+const BATCH = 1 << 20;
+
 export interface Digest {
   sha256: string;
   size: number;
@@ -109,12 +111,28 @@ export class Fetcher {
     const tmp = check && this.cache ? await this.cache.tempPath() : undefined;
     const fh = tmp ? await open(tmp, 'w') : undefined;
     let writing: Promise<unknown> = Promise.resolve();
+    // Written in 1 MiB batches copied out of the chunks: xz's output arrives as ~11 KB views of
+    // 64 KiB pipe buffers, and queueing the views themselves pinned ~280 MB until each was written.
+    let batch = Buffer.allocUnsafe(BATCH);
+    let used = 0;
+    const flush = (last: boolean) => {
+      const full = last ? batch.subarray(0, used) : batch;
+      writing = writing.then(() => fh!.writeFile(full));
+      if (!last) batch = Buffer.allocUnsafe(BATCH);
+      used = 0;
+    };
     let sinkError: unknown;
     let failed = false;
     try {
       const total = await decompressStream(raw.data, kind, what, (c) => {
         if (check) hash.update(c);
-        if (fh) writing = writing.then(() => fh.write(c));
+        for (let off = 0; fh && off < c.length; ) {
+          const n = Math.min(c.length - off, BATCH - used);
+          batch.set(c.subarray(off, off + n), used);
+          used += n;
+          off += n;
+          if (used === BATCH) flush(false);
+        }
         if (failed) return;
         try {
           sink(c);
@@ -123,6 +141,7 @@ export class Fetcher {
           sinkError = e;
         }
       }, uncompressed ? { maxOutput: uncompressed.size } : {});
+      if (fh && used > 0) flush(true);
       await writing;
       if (check) {
         const actual = hash.digest('hex');

@@ -563,10 +563,10 @@ export function forEachRelationName(p: AptPackage, cb: (name: string, archQual: 
  * messages. Undefined when a package is not from a parse of this module.
  */
 export interface CompactIndex {
-  /** One string per stanza, each ending in "\n"; joined with "\n" they are the `resolve` text. */
-  resolve: string[];
-  /** One string per stanza; concatenated they are the `more` bytes (latin1). */
-  more: string[];
+  /** Latin1 bytes: per stanza the resolver's fields, stanzas separated by an empty line. */
+  resolve: Buffer;
+  /** Latin1 bytes: per stanza its artifact fields, concatenated; stanza i is starts[i]..starts[i+1]. */
+  more: Buffer;
   starts: Int32Array;
   lines: Int32Array;
 }
@@ -574,16 +574,39 @@ export interface CompactIndex {
 const RESOLVE_SLOTS = [...RELATION_FIELDS.map((_, i) => i), F_PROVIDES];
 const MORE_SLOTS = [F_FILENAME, F_SIZE, F_SHA256, F_SOURCE];
 
+/** A latin1 byte buffer that grows by doubling. */
+class Bytes {
+  buf = Buffer.allocUnsafe(1 << 20);
+  length = 0;
+  append(s: string): void {
+    if (this.length + s.length > this.buf.length) {
+      const grown = Buffer.allocUnsafe(Math.max(this.buf.length * 2, this.length + s.length));
+      this.buf.copy(grown, 0, 0, this.length);
+      this.buf = grown;
+    }
+    this.length += this.buf.write(s, this.length, 'latin1');
+  }
+  done(): Buffer {
+    return this.buf.subarray(0, this.length);
+  }
+}
+
+/**
+ * Built in batches of stanzas straight into byte buffers: 126,000 per-stanza strings kept to the end
+ * added ~160 MB to a cold lock's peak before they were collected.
+ */
 export function compactIndex(pkgs: readonly AptPackage[]): CompactIndex | undefined {
-  const resolve: string[] = [];
-  const more: string[] = [];
+  const resolve = new Bytes();
+  const more = new Bytes();
   const starts = new Int32Array(pkgs.length + 1);
   const lines = new Int32Array(pkgs.length);
+  let rs: string[] = [];
+  let ms: string[] = [];
   let at = 0;
   for (let i = 0; i < pkgs.length; i++) {
     const p = pkgs[i];
     if (!(p instanceof ParsedPackage)) return undefined;
-    let r = `Package: ${p.name}\nVersion: ${p.version}\nArchitecture: ${p.arch}\n`;
+    let r = `${i ? '\n' : ''}Package: ${p.name}\nVersion: ${p.version}\nArchitecture: ${p.arch}\n`;
     if (p.multiArch !== 'no') r += `Multi-Arch: ${p.multiArch}\n`;
     if (p.essential) r += 'Essential: yes\n';
     if (p.important) r += 'Important: yes\n';
@@ -593,19 +616,27 @@ export function compactIndex(pkgs: readonly AptPackage[]): CompactIndex | undefi
       const v = p.raw(slot);
       if (v !== undefined) r += `${FIELD_NAMES[slot]}: ${v}\n`;
     }
-    resolve.push(r);
+    rs.push(r);
     let m = '';
     for (const slot of MORE_SLOTS) {
       const v = p.raw(slot);
       if (v !== undefined) m += `${FIELD_NAMES[slot]}: ${v}\n`;
     }
-    more.push(m);
+    ms.push(m);
     starts[i] = at;
     at += m.length;
     lines[i] = p.line;
+    if (rs.length === 1024) {
+      resolve.append(rs.join(''));
+      more.append(ms.join(''));
+      rs = [];
+      ms = [];
+    }
   }
+  resolve.append(rs.join(''));
+  more.append(ms.join(''));
   starts[pkgs.length] = at;
-  return { resolve, more, starts, lines };
+  return { resolve: resolve.done(), more: more.done(), starts, lines };
 }
 
 /** The packages of a compact form (`more` as latin1 bytes); throws when it does not match itself. */

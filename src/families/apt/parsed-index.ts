@@ -14,9 +14,10 @@
  * Like every derived entry (the default base too), it is only as trustworthy as the cache folder's
  * writers: a cache folder must not be writable by anyone you would not let write your lockfile.
  */
+import { createHash } from 'node:crypto';
+import { rm, writeFile } from 'node:fs/promises';
 import { endianness } from 'node:os';
 import type { ContentCache } from '../../core/net/cache.js';
-import { sha256Hex } from '../../core/hash.js';
 import { compactIndex, parseCompact, type AptPackage } from './packages.js';
 
 const FORMAT = 'apt-parsed-index-1';
@@ -62,21 +63,21 @@ export async function writeParsedIndex(cache: ContentCache | undefined, indexSha
   if (!cache) return;
   const c = compactIndex(pkgs);
   if (!c) return;
-  // Written straight into one buffer of the exact size: no joined 30 MB strings or copies of them.
   const stanzas = c.lines.length;
-  const resolveLen = c.resolve.reduce((n, r) => n + r.length, 0) + Math.max(0, stanzas - 1);
-  const moreLen = c.starts[stanzas];
-  const head = `${MAGIC}${JSON.stringify({ index: indexSha256, endian: endianness(), stanzas, resolve: resolveLen, more: moreLen } satisfies Header)}\n`;
-  let at = (head.length + 3) & ~3;
-  const bytes = Buffer.alloc(at + 4 * (2 * stanzas + 1) + resolveLen + moreLen);
-  bytes.write(head, 0, 'latin1');
-  bytes.set(new Uint8Array(c.lines.buffer, c.lines.byteOffset, c.lines.byteLength), at);
-  at += c.lines.byteLength;
-  bytes.set(new Uint8Array(c.starts.buffer, c.starts.byteOffset, c.starts.byteLength), at);
-  at += c.starts.byteLength;
-  for (let i = 0; i < stanzas; i++) at += bytes.write(i ? `\n${c.resolve[i]}` : c.resolve[i], at, 'latin1');
-  for (const m of c.more) at += bytes.write(m, at, 'latin1');
-  const digest = sha256Hex(bytes);
-  await cache.write(digest, bytes);
+  const head = Buffer.from(`${MAGIC}${JSON.stringify({ index: indexSha256, endian: endianness(), stanzas, resolve: c.resolve.length, more: c.more.length } satisfies Header)}\n`, 'latin1');
+  const pad = Buffer.alloc(((head.length + 3) & ~3) - head.length);
+  const ints = (a: Int32Array) => Buffer.from(a.buffer, a.byteOffset, a.byteLength);
+  // Hashed and written part by part (no 29 MB joined copy), then renamed into place under its digest.
+  const parts = [head, pad, ints(c.lines), ints(c.starts), c.resolve, c.more];
+  const h = createHash('sha256');
+  for (const part of parts) h.update(part);
+  const digest = h.digest('hex');
+  const tmp = await cache.tempPath();
+  try {
+    await writeFile(tmp, parts);
+    await cache.adopt(tmp, digest);
+  } finally {
+    await rm(tmp, { force: true });
+  }
   await cache.writeAlias(FORMAT, indexSha256, digest);
 }
