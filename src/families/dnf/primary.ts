@@ -58,6 +58,8 @@ export class PrimaryParser implements XmlHandler {
   /** Strings that recur, direct-mapped by a hash of some of their characters (see intern). */
   private readonly shared: (string | undefined)[] = new Array<string | undefined>(SHARED_SLOTS).fill(undefined);
   private cur: Draft | undefined;
+  private readonly scratch = Object.fromEntries(DEP_KINDS.map((k) => [k, [] as string[]])) as Record<DepKind, string[]>;
+  private readonly scratchFiles: string[] = [];
   /** Inside a dependency list (`ignored`: one not kept). */
   private kind: DepKind | 'ignored' | undefined;
   private inFormat = false;
@@ -175,9 +177,11 @@ export class PrimaryParser implements XmlHandler {
     if (++this.count > this.limits.maxPackages) {
       throw new ReproError('LIMIT', `${this.what}: more than ${this.limits.maxPackages} packages; refusing the index.`);
     }
-    const deps = {} as Record<DepKind, string[]>;
-    for (const k of DEP_KINDS) deps[k] = [];
-    this.cur = { deps, files: [], line: this.xml.line() };
+    // One set of scratch lists for every package (finishPackage copies them at their exact length).
+    const deps = this.scratch;
+    for (const k of DEP_KINDS) deps[k].length = 0;
+    this.scratchFiles.length = 0;
+    this.cur = { deps, files: this.scratchFiles, line: this.xml.line() };
   }
 
   private entry(cur: Draft, kind: DepKind | 'ignored', attrs: Attrs): void {
@@ -235,7 +239,7 @@ export class PrimaryParser implements XmlHandler {
       size: cur.size,
       location: cur.location,
       sourcerpm: cur.sourcerpm,
-      provides: d.provides.slice(),
+      provides: d.provides.length ? d.provides.slice() : [],
       requires: orEmpty(d.requires),
       conflicts: orEmpty(d.conflicts),
       obsoletes: orEmpty(d.obsoletes),

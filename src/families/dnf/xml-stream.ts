@@ -21,27 +21,37 @@ export interface XmlHandler {
 }
 
 /**
- * The attributes of the current start tag. A tag has a handful, so two parallel arrays scanned
- * linearly beat a Map (no hashing; names are interned, so the comparison is usually identity).
+ * The attributes of the current start tag. A tag has a handful, so parallel arrays scanned linearly
+ * beat a Map (no hashing; names are interned, so the comparison is usually identity). Values are
+ * kept as positions in the text and cut out only when asked for: most attributes of primary.xml
+ * (`time`, the `size`s but one, `header-range`, `pkgid`, `pre`) are never read.
  */
 export class Attrs {
   private readonly keys: string[] = [];
-  private readonly vals: string[] = [];
+  private readonly starts: number[] = [];
+  private readonly ends: number[] = [];
+  /** A value with entities, already decoded; undefined where the value is the text as is. */
+  private readonly decoded: (string | undefined)[] = [];
+  private src = '';
   private n = 0;
 
   get(key: string): string | undefined {
-    for (let i = 0; i < this.n; i++) if (this.keys[i] === key) return this.vals[i];
+    for (let i = 0; i < this.n; i++) if (this.keys[i] === key) return this.value(i);
     return undefined;
   }
 
   has(key: string): boolean {
-    return this.get(key) !== undefined;
+    for (let i = 0; i < this.n; i++) if (this.keys[i] === key) return true;
+    return false;
   }
 
   /** Callers check `has` first (a duplicate attribute is malformed XML). */
-  set(key: string, value: string): void {
+  set(key: string, src: string, from: number, to: number, decoded?: string): void {
+    this.src = src;
     this.keys[this.n] = key;
-    this.vals[this.n++] = value;
+    this.starts[this.n] = from;
+    this.ends[this.n] = to;
+    this.decoded[this.n++] = decoded;
   }
 
   clear(): void {
@@ -49,7 +59,11 @@ export class Attrs {
   }
 
   *[Symbol.iterator](): IterableIterator<[string, string]> {
-    for (let i = 0; i < this.n; i++) yield [this.keys[i], this.vals[i]];
+    for (let i = 0; i < this.n; i++) yield [this.keys[i], this.value(i)];
+  }
+
+  private value(i: number): string {
+    return this.decoded[i] ?? this.src.slice(this.starts[i], this.ends[i]);
   }
 }
 
@@ -79,6 +93,9 @@ export class XmlStream {
   private seenRoot = false;
   /** Start of the markup being reported, for `line()`. */
   private tokenPos = 0;
+  /** Caches of nextLt and nextAmp, valid for the `buf` of the current run. */
+  private ltAt = -1;
+  private ampAt = -1;
   private readonly limits: XmlLimits;
 
   constructor(
@@ -135,8 +152,11 @@ export class XmlStream {
     const s = this.buf;
     const n = s.length;
     let pos = this.pos;
+    this.ltAt = -1;
+    this.ampAt = -1;
     while (pos < n && pos < stopAt) {
-      const lt = s.indexOf('<', pos);
+      const ltNext = this.nextLt(s, pos);
+      const lt = ltNext < n ? ltNext : -1;
       const textEnd = lt === -1 ? n : lt;
       if (textEnd > pos) {
         if (lt === -1 && !final) {
@@ -158,6 +178,27 @@ export class XmlStream {
       pos = next;
     }
     this.pos = pos;
+  }
+
+  /**
+   * The first `<` (`&`) at or after `from` in `s`, or past its end when there is none. The answer is
+   * kept while later questions ask from before it, so the text is scanned once per run, not once
+   * per attribute or text run (two native scans per attribute measured as much as the parse of it).
+   */
+  private nextLt(s: string, from: number): number {
+    if (this.ltAt < from) {
+      const k = s.indexOf('<', from);
+      this.ltAt = k < 0 ? NONE : k;
+    }
+    return this.ltAt;
+  }
+
+  private nextAmp(s: string, from: number): number {
+    if (this.ampAt < from) {
+      const k = s.indexOf('&', from);
+      this.ampAt = k < 0 ? NONE : k;
+    }
+    return this.ampAt;
   }
 
   /** Handles the markup at `pos`; returns the index after it, or -1 when it is not complete yet. */
@@ -234,10 +275,9 @@ export class XmlStream {
       if (quote !== 0x22 && quote !== 0x27) this.fail(`attribute ${key} of <${name}> is not quoted`, pos);
       const close = s.indexOf(quote === 0x22 ? '"' : "'", q + 1);
       if (close < 0) return -1;
-      const raw = s.slice(q + 1, close);
-      if (raw.includes('<')) this.fail(`"<" inside attribute ${key} of <${name}>`, pos);
+      if (this.nextLt(s, q + 1) < close) this.fail(`"<" inside attribute ${key} of <${name}>`, pos);
       if (attrs.has(key)) this.fail(`duplicate attribute ${key} in <${name}>`, pos);
-      attrs.set(key, raw.includes('&') ? this.decode(raw, pos) : raw);
+      attrs.set(key, s, q + 1, close, this.nextAmp(s, q + 1) < close ? this.decode(s.slice(q + 1, close), pos) : undefined);
       i = close + 1;
     }
   }
@@ -283,14 +323,9 @@ export class XmlStream {
       this.text += raw.includes('&') ? this.decode(raw, from) : raw;
     } else if (this.stack.length === 0) {
       this.checkNoRootText(s, from, to);
-    } else {
+    } else if (this.nextAmp(s, from) < to) {
       // Not kept, but still checked: a malformed entity means a malformed document.
-      for (let i = from; i < to; i++) {
-        if (s.charCodeAt(i) === 0x26) {
-          this.decode(s.slice(from, to), from);
-          break;
-        }
-      }
+      this.decode(s.slice(from, to), from);
     }
   }
 
@@ -332,27 +367,32 @@ export class XmlStream {
 }
 
 /**
- * Tag and attribute names, one string each, found without allocating: bucketed by first character
- * and length, then compared in place. Never grows past 4096 names (hostile input gets slices).
+ * Tag and attribute names, one string each, found without allocating: direct-mapped by first
+ * character, last character and length (no Map: hashing a number key per tag and attribute was
+ * measurable), then compared in place. Never grows past 4096 names (hostile input gets slices).
  */
 class NameTable {
-  private readonly buckets = new Map<number, string[]>();
+  private readonly slots: (string[] | undefined)[] = new Array<string[] | undefined>(NAME_SLOTS).fill(undefined);
   private size = 0;
 
   get(s: string, from: number, to: number): string {
     const len = to - from;
-    const key = s.charCodeAt(from) * 4096 + (len & 4095);
-    const list = this.buckets.get(key);
-    if (list) for (let i = 0; i < list.length; i++) if (list[i].length === len && s.startsWith(list[i], from)) return list[i];
+    const slot = (s.charCodeAt(from) * 31 + s.charCodeAt(to - 1) * 7 + len) & (NAME_SLOTS - 1);
+    const list = this.slots[slot];
+    if (list !== undefined) for (let i = 0; i < list.length; i++) if (list[i].length === len && s.startsWith(list[i], from)) return list[i];
     const name = s.slice(from, to);
     if (this.size < 4096) {
       this.size++;
-      if (list) list.push(name);
-      else this.buckets.set(key, [name]);
+      if (list !== undefined) list.push(name);
+      else this.slots[slot] = [name];
     }
     return name;
   }
 }
+
+const NAME_SLOTS = 1 << 12;
+/** "Not in this text" for nextLt/nextAmp: past any string's end, and a small integer for V8. */
+const NONE = 0x3fffffff;
 
 function isSpace(c: number): boolean {
   return c === 0x20 || c === 0x0a || c === 0x09 || c === 0x0d;
