@@ -452,4 +452,43 @@ export const CASES: ResolverCase[] = [
     requests: ['app'],
     install: ['app=1', 'extra=1'],
   },
+  {
+    name: 'installing one binary upgrades the installed binaries of the same source version (Upgrade-By-Source-Package)',
+    sources: [
+      repo(
+        P('pg-client', '15+2', { Source: 'pg-common (2)', Depends: 'pg-client-15' }),
+        P('pg-common', '2'),
+        P('pg', '15+2', { Source: 'pg-common (2)' }),
+        P('pg-other', '3', { Source: 'pg-common' }),
+        P('pg-client-15', '15.1'),
+      ),
+    ],
+    status: status(P('pg-common', '1'), P('pg', '15+1', { Source: 'pg-common (1)' }), P('pg-other', '1', { Source: 'pg-common' }), P('pg-client-15', '15.1')),
+    requests: ['pg-client'],
+    install: ['pg-client=15+2', 'pg-common=2', 'pg=15+2'],
+  },
+  {
+    name: 'a dependency upgraded as a dependency also upgrades its source siblings',
+    sources: [repo(P('app', '1', { Depends: 'libx (>= 2)' }), P('libx', '2', { Source: 'x' }), P('x-data', '2', { Source: 'x', Architecture: 'all' }))],
+    status: status(P('libx', '1', { Source: 'x' }), P('x-data', '1', { Source: 'x', Architecture: 'all' })),
+    requests: ['app'],
+    install: ['app=1', 'libx=2', 'x-data=2'],
+  },
+  {
+    name: 'upgrading a package upgrades an installed one whose exact dependency it would break',
+    // `unrelated` stays last: with an upgraded package as the list's last stanza, the oracle's apt -s
+    // stops at "Can't find a source to download version" (a quirk of the harness's lists, not of the plan).
+    sources: [repo(P('tool', '2', { Depends: 'tool-data (= 2)' }), P('tool-data', '2', { Source: 'td' }), P('plugin', '2', { Depends: 'tool (= 2)' }), P('unrelated'))],
+    status: status(P('tool', '1', { Depends: 'tool-data (= 1)' }), P('tool-data', '1', { Source: 'td' }), P('plugin', '1', { Depends: 'tool (= 1)' })),
+    requests: ['tool'],
+    install: ['plugin=2', 'tool=2', 'tool-data=2'],
+  },
+  {
+    name: 'an installed package that cannot follow an upgrade it depends on exactly is removed',
+    sources: [repo(P('tool', '2'), P('plugin', '1', { Depends: 'tool (= 1)' }))],
+    status: status(P('tool', '1'), P('plugin', '1', { Depends: 'tool (= 1)' })),
+    requests: ['tool'],
+    install: ['tool=2'],
+    remove: ['plugin'],
+  },
 ];

@@ -8,16 +8,8 @@
 import { DepCache } from './depcache.js';
 import { markInstall } from './mark.js';
 import type { Pkg, Ver } from './universe.js';
-import { isNegative, satisfiedBy, satisfiedByProvide } from './universe.js';
+import { isNegative, satisfiedBy, satisfiedByProvide, srcName, srcVersion } from './universe.js';
 import { compareDebVersions } from '../version.js';
-
-function srcName(v: Ver): string {
-  return v.p.srcName ?? v.pkg.name;
-}
-
-function srcVersion(v: Ver): string {
-  return v.p.srcVersion ?? v.version;
-}
 
 /** Not installed and not to be installed, or installed and to be removed. */
 function boring(c: DepCache, p: Pkg): boolean {

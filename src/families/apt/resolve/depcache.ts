@@ -5,7 +5,7 @@
  * discarding a candidate).
  */
 import type { Dep, Pkg, Universe, Ver } from './universe.js';
-import { ignorableProvider, ignorableTarget, isCritical, isNegative, satisfiedBy, satisfiedByProvide } from './universe.js';
+import { ignorableProvider, ignorableTarget, isCritical, isNegative, satisfiedBy, satisfiedByProvide, srcName } from './universe.js';
 
 export const enum Mode {
   Keep,
@@ -105,6 +105,46 @@ export class DepCache {
   /** apt's per-dependency state: satisfied (positive) or not violated (negative). */
   depOk(d: Dep, which: Which): boolean {
     return this.targetPresent(d, which) !== isNegative(d);
+  }
+
+  private revDepsOfInstalled: Map<Pkg, Dep[]> | undefined;
+  private installedBySrc: Map<string, Pkg[]> | undefined;
+
+  /**
+   * Dependencies of installed versions on `pkg` (apt's RevDependsList, kept to the ones that
+   * MarkInstall_CollectReverseDepends looks at: those of a package's current version). Built on
+   * first use; newest-created first, as apt prepends to the list.
+   */
+  installedRevDeps(pkg: Pkg): readonly Dep[] {
+    if (!this.revDepsOfInstalled) {
+      const m = new Map<Pkg, Dep[]>();
+      for (let i = this.installedPkgs.length - 1; i >= 0; i--) {
+        const deps = this.deps(this.installedPkgs[i].current!);
+        for (let k = deps.length - 1; k >= 0; k--) {
+          const list = m.get(deps[k].target);
+          if (list) list.push(deps[k]);
+          else m.set(deps[k].target, [deps[k]]);
+        }
+      }
+      this.revDepsOfInstalled = m;
+    }
+    return this.revDepsOfInstalled.get(pkg) ?? [];
+  }
+
+  /** Installed packages with a version built from source package `name` (any version of theirs). */
+  installedFromSource(name: string): readonly Pkg[] {
+    if (!this.installedBySrc) {
+      const m = new Map<string, Pkg[]>();
+      for (const p of this.installedPkgs) {
+        for (const n of new Set(p.versions.map(srcName))) {
+          const list = m.get(n);
+          if (list) list.push(p);
+          else m.set(n, [p]);
+        }
+      }
+      this.installedBySrc = m;
+    }
+    return this.installedBySrc.get(name) ?? [];
   }
 
   isImportant(d: Dep): boolean {

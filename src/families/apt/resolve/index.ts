@@ -53,19 +53,15 @@ export function resolveApt(input: AptResolveInput): AptResolveResult {
   const requested = resolveRequests(c, input.requests);
 
   // Phase 1: every request marked, without dependencies, and protected.
-  const later: Pkg[] = [];
   for (const v of requested) {
-    const pkg = v.pkg;
     c.setCandidate(v);
-    c.markProtected(pkg);
-    markInstall(c, pkg, false, 0, true);
-    if (c.instPolicyBroken(pkg)) later.push(pkg);
+    c.markProtected(v.pkg);
+    markInstall(c, v.pkg, false, 0, true);
   }
-  // Phase 2: their dependencies, in command-line order.
-  for (const pkg of later) {
-    if (!c.instPolicyBroken(pkg)) continue;
-    markInstall(c, pkg, true, 0, true);
-  }
+  // Phase 2: each again with its dependencies, in command-line order (apt 2.6 TryToInstall's
+  // doAutoInstall: every request, also one already satisfied, since that pass also spreads
+  // protection and upgrades the other binaries of its source).
+  for (const v of requested) markInstall(c, v.pkg, true, 0, true);
   const resolver = new ProblemResolver(
     c,
     requested.map((v) => v.pkg),

@@ -9,6 +9,7 @@
 import { DepCache, Mode } from './depcache.js';
 import type { Dep, Pkg, Ver } from './universe.js';
 import { isCritical, isNegative } from './universe.js';
+import { collectReverseDepends, upgradeOtherBinaries } from './upgrade-along.js';
 
 /**
  * Rule 10's order of the versions that could satisfy one alternative (apt's CompareProviders).
@@ -281,6 +282,7 @@ export function markInstall(c: DepCache, pkg: Pkg, autoInst: boolean, depth: num
       if (failEarly) return false;
       failed = true;
     }
+    collectReverseDepends(c, pv, w.toUpgrade);
   }
   if (!fromUser) c.stateChange(pkg, fromUser);
   if (!autoInst) return !failed;
@@ -290,6 +292,7 @@ export function markInstall(c: DepCache, pkg: Pkg, autoInst: boolean, depth: num
   const propagate = st.protect;
   st.protect = true;
   try {
+    upgradeOtherBinaries(c, pkg, pv, depth, markInstall);
     const steps = [
       () => upgradeOrRemoveConflicts(c, depth, propagate, fromUser, w),
       () => installDependencies(c, pkg, deps, depth, propagate, fromUser, w),

@@ -312,6 +312,16 @@ export class Universe {
   }
 }
 
+/** The source package a version was built from (the `Source` field, else its own name). */
+export function srcName(v: Ver): string {
+  return v.p.srcName ?? v.pkg.name;
+}
+
+/** The source version it was built from (the version in `Source: name (version)`, else its own). */
+export function srcVersion(v: Ver): string {
+  return v.p.srcVersion ?? v.p.version;
+}
+
 /** Does version `v` satisfy the relation's version constraint? */
 export function satisfiedBy(rel: Relation, v: Ver): boolean {
   return versionSatisfies(v.version, rel.op as RelOp | undefined, rel.version);
