@@ -9,6 +9,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { readTar, TAR_LIMITS, walkTar } from '../../src/core/tar.js';
+import { tarHeader, tarPad } from '../support/tar-writer.js';
 
 const dir = mkdtempSync(join(tmpdir(), 'repro-get-tar-'));
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
@@ -22,22 +23,6 @@ function hasTar(): boolean {
   }
 }
 
-/** One ustar header block with a valid checksum. */
-function header(path: string, size: number, type: string): Buffer {
-  const h = Buffer.alloc(512);
-  h.write(path, 0, 'utf8');
-  h.write('0000644\0', 100);
-  h.write(size.toString(8).padStart(11, '0') + '\0', 124);
-  h.write('14176470321\0', 136);
-  h.write('        ', 148);
-  h.write(type, 156);
-  h.write('ustar\0' + '00', 257);
-  let sum = 0;
-  for (const b of h) sum += b;
-  h.write(sum.toString(8).padStart(6, '0') + '\0 ', 148);
-  return h;
-}
-const pad = (n: number) => Buffer.alloc((512 - (n % 512)) % 512);
 const record = (kv: string) => {
   let len = kv.length + 3;
   while (`${len} ${kv}\n`.length !== len) len++;
@@ -67,15 +52,15 @@ describe.skipIf(!hasTar())('walkTar on archives written by GNU tar', () => {
 describe('pax records', () => {
   it('a pax size record overrides the header size of the next entry', () => {
     const pax = record('size=5');
-    const seg = Buffer.concat([header('x', pax.length, 'x'), pax, pad(pax.length), header('f', 0, '0'), Buffer.from('hello'), pad(5)]);
+    const seg = Buffer.concat([tarHeader('x', pax.length, 'x'), pax, tarPad(pax.length), tarHeader('f', 0, '0'), Buffer.from('hello'), tarPad(5)]);
     expect(readTar(seg, 't').map((e) => [e.path, e.data.toString()])).toEqual([['f', 'hello']]);
   });
 
   it('refuses a non-numeric pax size, and bounds extended headers and files', () => {
     const pax = record('size=12z');
-    expect(() => readTar(Buffer.concat([header('x', pax.length, 'x'), pax, pad(pax.length)]), 't')).toThrowError(expect.objectContaining({ code: 'FORMAT' }));
+    expect(() => readTar(Buffer.concat([tarHeader('x', pax.length, 'x'), pax, tarPad(pax.length)]), 't')).toThrowError(expect.objectContaining({ code: 'FORMAT' }));
     const big = record(`path=${'a'.repeat(600)}`);
-    const seg = Buffer.concat([header('x', big.length, 'x'), big, pad(big.length), header('f', 3, '0'), Buffer.from('abc'), pad(3)]);
+    const seg = Buffer.concat([tarHeader('x', big.length, 'x'), big, tarPad(big.length), tarHeader('f', 3, '0'), Buffer.from('abc'), tarPad(3)]);
     expect(() => walkTar(seg, 't', () => {}, { ...TAR_LIMITS, maxMeta: 100 })).toThrowError(expect.objectContaining({ code: 'LIMIT' }));
     expect(() => walkTar(seg, 't', () => {}, { ...TAR_LIMITS, maxPath: 100 })).toThrowError(expect.objectContaining({ code: 'LIMIT' }));
     expect(() => walkTar(seg, 't', () => {}, { ...TAR_LIMITS, maxFile: 2 })).toThrowError(expect.objectContaining({ code: 'LIMIT' }));
