@@ -16,8 +16,7 @@ import { installLocked } from '../../src/app/install.js';
 import { lock } from '../../src/app/lock.js';
 import type { Lockfile } from '../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
-import type { FaultOptions } from '../support/mirror.js';
-import { expectClear, expectCleanCache, failure, scratch, tree } from './harness.js';
+import { ARTIFACT_FAULTS, expectClear, expectCleanCache, failure, injectFault, scratch, tree, TRANSPORT_FAULTS } from './harness.js';
 import { apkWorld, INDEX, JQ, NOW, type ApkWorld } from './apk-setup.js';
 
 let w: ApkWorld;
@@ -35,30 +34,13 @@ beforeEach(() => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const net = { backoffMs: 1, timeoutMs: 400, now: NOW };
 
-/** [name, fault, cause in the error, transient (a retry of the same URL cures one occurrence)] */
-const FAULTS: [string, FaultOptions, RegExp, boolean][] = [
-  ['404', { kind: 'status', status: 404 }, /HTTP 404/, false],
-  ['500', { kind: 'status', status: 500 }, /HTTP 500/, true],
-  ['503', { kind: 'status', status: 503 }, /HTTP 503/, true],
-  ['truncated body', { kind: 'truncate', bytes: 100 }, /closed|terminated|premature|bytes|other side/i, true],
-  ['stall past the timeout', { kind: 'stall', ms: Infinity, headers: true }, /timeout|stalled/i, true],
-  ['reset mid-body', { kind: 'reset', after: 100 }, /reset|ECONNRESET|closed|terminated|other side/i, true],
-  ['redirect loop', { kind: 'redirect', location: '/loop' }, /redirect/, false],
-];
-
-/** Injects `f` for `path` on `m`; a redirect fault becomes a two-step loop through /loop. */
-function inject(m: ApkWorld['bad'], path: string, f: FaultOptions): void {
-  m.fault(path, f);
-  if (f.kind === 'redirect') m.fault('/loop', { kind: 'redirect', location: path, times: f.times });
-}
-
 describe.each([
   ['APKINDEX.tar.gz', INDEX],
   ['jq-1.7.1-r0.apk', JQ],
 ])('apk lock, faults on %s', (file, path) => {
-  describe.each(FAULTS)('%s', (_name, fault, cause, transient) => {
+  describe.each(TRANSPORT_FAULTS)('%s', (_name, fault, cause, transient) => {
     if (transient) it('once: a retry of the mirror cures it, and the lock is the genuine one', async () => {
-      inject(w.bad, path, { ...fault, times: 1 });
+      injectFault(w.bad, path, { ...fault, times: 1 });
       const cache = await scratch();
       const before = w.good.requests.length;
       expect(await lock(w.spec(), { cacheDir: cache, retries: 1, ...net })).toEqual(clean);
@@ -67,7 +49,7 @@ describe.each([
     });
 
     it('for good on the mirror: the permanent URL cures it, and the lock is the genuine one', async () => {
-      inject(w.bad, path, fault);
+      injectFault(w.bad, path, fault);
       const cache = await scratch();
       const before = w.good.requests.length;
       expect(await lock(w.spec(), { cacheDir: cache, retries: 0, ...net })).toEqual(clean);
@@ -76,8 +58,8 @@ describe.each([
     });
 
     it('everywhere: a NETWORK error naming the file, both URLs and the cause', async () => {
-      inject(w.bad, path, fault);
-      inject(w.good, path, fault);
+      injectFault(w.bad, path, fault);
+      injectFault(w.good, path, fault);
       const cache = await scratch();
       const e = await failure(lock(w.spec(), { cacheDir: cache, retries: 0, ...net }));
       expectClear(e, 'NETWORK', file, `${w.bad.url}${path}`, `${w.good.url}${path}`, cause);
@@ -144,15 +126,9 @@ describe('apk fetch and install, package file faults', () => {
     expect(sums).toContain(`${jq().sha256}  ${jq().filename}`);
   }
 
-  const ALL: [string, FaultOptions, RegExp, boolean][] = [
-    ...FAULTS,
-    ['flipped byte', { kind: 'flip', offset: -1 }, /wrong content: got sha256 [0-9a-f]{64}/, false],
-    ['endless body', { kind: 'endless' }, /more than the expected \d+ bytes/, false],
-  ];
-
-  it.each(ALL)('%s: once (retry), on the mirror (permanent URL), everywhere (typed error, nothing written or installed)', async (_n, f, cause, transient) => {
+  it.each(ARTIFACT_FAULTS)('%s: once (retry), on the mirror (permanent URL), everywhere (typed error, nothing written or installed)', async (_n, f, cause, transient) => {
     if (transient) {
-      inject(w.bad, JQ, { ...f, times: 1 });
+      injectFault(w.bad, JQ, { ...f, times: 1 });
       const cache = join(dir, 'cache-once');
       await fetchLocked(lockPath, join(dir, 'out-once'), { ...base, cacheDir: cache, retries: 1 });
       await expectFetched(join(dir, 'out-once'));
@@ -160,7 +136,7 @@ describe('apk fetch and install, package file faults', () => {
       w.bad.clearFaults();
     }
 
-    inject(w.bad, JQ, f);
+    injectFault(w.bad, JQ, f);
     const cache = join(dir, 'cache-mirror');
     await fetchLocked(lockPath, join(dir, 'out-mirror'), { ...base, cacheDir: cache, retries: 0 });
     await expectFetched(join(dir, 'out-mirror'));
@@ -169,7 +145,7 @@ describe('apk fetch and install, package file faults', () => {
     await expectCleanCache(cache);
     await expectCleanCache(join(dir, 'cache-install'));
 
-    inject(w.good, JQ, f);
+    injectFault(w.good, JQ, f);
     const bare = join(dir, 'cache-none');
     const out = join(dir, 'out-none');
     const label = `jq ${jq().version}`;

@@ -15,6 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { expect } from 'vitest';
 import { runCli } from '../support/cli.js';
+import type { FaultOptions, Mirror } from '../support/mirror.js';
 import { ReproError } from '../../src/core/errors.js';
 import { parsePackageRequest, type Spec } from '../../src/core/spec.js';
 import { FIXTURE_REPO } from '../support/fixture-lock.js';
@@ -250,4 +251,33 @@ export async function tinyServer(handler: Parameters<typeof createServer>[1]): P
       return new Promise<void>((r) => server.close(() => r()));
     },
   };
+}
+
+/**
+ * Transport faults for the pacman and apk suites: name, fault, the cause the error must name, and
+ * whether one occurrence is transient (a retry of the same URL cures it).
+ */
+export type TransportFault = [string, FaultOptions, RegExp, boolean];
+
+export const TRANSPORT_FAULTS: TransportFault[] = [
+  ['404', { kind: 'status', status: 404 }, /HTTP 404/, false],
+  ['500', { kind: 'status', status: 500 }, /HTTP 500/, true],
+  ['503', { kind: 'status', status: 503 }, /HTTP 503/, true],
+  ['truncated body', { kind: 'truncate', bytes: 100 }, /closed|terminated|premature|bytes|other side/i, true],
+  ['stall past the timeout', { kind: 'stall', ms: Infinity, headers: true }, /timeout|stalled/i, true],
+  ['reset mid-body', { kind: 'reset', after: 100 }, /reset|ECONNRESET|closed|terminated|other side/i, true],
+  ['redirect loop', { kind: 'redirect', location: '/loop' }, /redirect/, false],
+];
+
+/** The same plus the faults only a file with a known digest and size can reveal (package files). */
+export const ARTIFACT_FAULTS: TransportFault[] = [
+  ...TRANSPORT_FAULTS,
+  ['flipped byte', { kind: 'flip', offset: -1 }, /wrong content: got sha256 [0-9a-f]{64}/, false],
+  ['endless body', { kind: 'endless' }, /more than the expected \d+ bytes/, false],
+];
+
+/** Injects `f` for `path` on `m`; a redirect fault becomes a two-step loop through /loop. */
+export function injectFault(m: Mirror, path: string, f: FaultOptions): void {
+  m.fault(path, f);
+  if (f.kind === 'redirect') m.fault('/loop', { kind: 'redirect', location: path, times: f.times });
 }

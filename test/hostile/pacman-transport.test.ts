@@ -16,7 +16,7 @@ import { lock } from '../../src/app/lock.js';
 import type { Lockfile } from '../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import type { FaultOptions } from '../support/mirror.js';
-import { expectClear, expectCleanCache, failure, scratch, tree } from './harness.js';
+import { ARTIFACT_FAULTS, expectClear, expectCleanCache, failure, injectFault, scratch, tree, TRANSPORT_FAULTS } from './harness.js';
 import { DB, pacmanQ, pacmanRoot, pacmanWorld, realInstallSkip, type PacmanWorld } from './pacman-setup.js';
 
 let w: PacmanWorld;
@@ -34,26 +34,11 @@ beforeEach(() => {
 const sha = (b: Buffer) => createHash('sha256').update(b).digest('hex');
 const net = { backoffMs: 1, timeoutMs: 400 };
 
-/** [name, fault, cause in the error, transient (a retry of the same URL cures one occurrence)] */
-const FAULTS: [string, FaultOptions, RegExp, boolean][] = [
-  ['404', { kind: 'status', status: 404 }, /HTTP 404/, false],
-  ['500', { kind: 'status', status: 500 }, /HTTP 500/, true],
-  ['503', { kind: 'status', status: 503 }, /HTTP 503/, true],
-  ['truncated body', { kind: 'truncate', bytes: 100 }, /closed|terminated|premature|bytes|other side/i, true],
-  ['stall past the timeout', { kind: 'stall', ms: Infinity, headers: true }, /timeout|stalled/i, true],
-  ['reset mid-body', { kind: 'reset', after: 100 }, /reset|ECONNRESET|closed|terminated|other side/i, true],
-  ['redirect loop', { kind: 'redirect', location: '/loop' }, /redirect/, false],
-];
-
-describe.each(FAULTS)('pacman lock, database fault: %s', (_name, fault, cause, transient) => {
+describe.each(TRANSPORT_FAULTS)('pacman lock, database fault: %s', (_name, fault, cause, transient) => {
   const CORE = DB('core');
-  const loop = (f: FaultOptions) => {
-    w.bad.fault(CORE, f);
-    if (f.kind === 'redirect') w.bad.fault('/loop', { kind: 'redirect', location: CORE });
-  };
 
   if (transient) it('once: a retry of the mirror cures it, and the lock is the genuine one', async () => {
-    loop({ ...fault, times: 1 });
+    injectFault(w.bad, CORE, { ...fault, times: 1 });
     const cache = await scratch();
     const before = w.good.requests.length;
     expect(await lock(w.spec(), { cacheDir: cache, retries: 1, ...net })).toEqual(clean);
@@ -62,7 +47,7 @@ describe.each(FAULTS)('pacman lock, database fault: %s', (_name, fault, cause, t
   });
 
   it('for good on the mirror: the archive day URL cures it, and the lock is the genuine one', async () => {
-    loop(fault);
+    injectFault(w.bad, CORE, fault);
     const cache = await scratch();
     const before = w.good.requests.length;
     expect(await lock(w.spec(), { cacheDir: cache, retries: 0, ...net })).toEqual(clean);
@@ -71,7 +56,7 @@ describe.each(FAULTS)('pacman lock, database fault: %s', (_name, fault, cause, t
   });
 
   it('everywhere: a NETWORK error naming the database, both URLs and the cause', async () => {
-    loop(fault);
+    injectFault(w.bad, CORE, fault);
     w.good.fault(CORE, fault.kind === 'redirect' ? { kind: 'redirect', location: CORE } : fault);
     const cache = await scratch();
     const e = await failure(lock(w.spec(), { cacheDir: cache, retries: 0, ...net }));
@@ -142,13 +127,7 @@ describe('pacman fetch and install, package file faults', () => {
     expect(sums).toContain(`${victim.sha256}  ${victim.filename}`);
   }
 
-  const ALL: [string, FaultOptions, RegExp, boolean][] = [
-    ...FAULTS,
-    ['flipped byte', { kind: 'flip', offset: -1 }, /wrong content: got sha256 [0-9a-f]{64}/, false],
-    ['endless body', { kind: 'endless' }, /more than the expected \d+ bytes/, false],
-  ];
-
-  it.each(ALL)('%s: once (retry), on the mirror (archive), everywhere (typed error, nothing written or installed)', async (_n, f0, cause, transient) => {
+  it.each(ARTIFACT_FAULTS)('%s: once (retry), on the mirror (archive), everywhere (typed error, nothing written or installed)', async (_n, f0, cause, transient) => {
     const f: FaultOptions = f0.kind === 'redirect' ? { kind: 'redirect', location: vpath } : f0; // a loop onto itself
     if (transient) {
       w.bad.fault(vpath, { ...f, times: 1 });
