@@ -15,6 +15,7 @@ import { parsePackageRequest, type Spec } from '../../src/core/spec.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
 import { expectClear, expectCleanCache, failure, FIXTURE_KEY, here, NOW, readSecret, scratch, signDetached } from './harness.js';
 import { cp } from 'node:fs/promises';
+import { expiringKey, writeKeyring } from '../support/expiring-key.js';
 
 const REPOS = here('../../fixtures/dnf/repos');
 const sha = (b: Uint8Array | string) => createHash('sha256').update(b).digest('hex');
@@ -38,14 +39,14 @@ beforeAll(async () => {
 afterAll(async () => m?.close());
 beforeEach(() => m.clearFaults());
 
-function spec(pkgs: string[]): Spec {
+function spec(pkgs: string[], keyrings = [FIXTURE_KEY]): Spec {
   return {
     dir: '/tmp',
     distro: 'rpm',
     architectures: ['x86_64'],
     mirrors: [],
     keyrings: [],
-    repos: [{ id: 'base', url: `${m.url}/base/`, untrusted: false, keyrings: [FIXTURE_KEY] }],
+    repos: [{ id: 'base', url: `${m.url}/base/`, untrusted: false, keyrings }],
     packages: pkgs.map((p) => parsePackageRequest(p) as never),
   };
 }
@@ -55,7 +56,7 @@ const PKG = 'libv';
  * Serves base/repodata/repomd.xml (+ .asc, signed by the fixture key) from `text`, and `primary`
  * (gzip bytes, with the uncompressed digest `open`) in place of the real primary.
  */
-async function serveRepomd(text: string, signedAt: Date, primary?: { gz: Buffer; open: { sha256: string; size: number } }): Promise<void> {
+async function serveRepomd(text: string, signedAt: Date, primary?: { gz: Buffer; open: { sha256: string; size: number } }, signer = key): Promise<void> {
   let t = text;
   if (primary) {
     const name = `${sha(primary.gz)}-primary.xml.gz`;
@@ -70,7 +71,7 @@ async function serveRepomd(text: string, signedAt: Date, primary?: { gz: Buffer;
     );
   }
   m.fault('/base/repodata/repomd.xml', { kind: 'replace', body: t });
-  m.fault('/base/repodata/repomd.xml.asc', { kind: 'replace', body: await signDetached(Buffer.from(t), key, signedAt) });
+  m.fault('/base/repodata/repomd.xml.asc', { kind: 'replace', body: await signDetached(Buffer.from(t), signer, signedAt) });
 }
 
 describe('dnf lock against a hostile repository', () => {
@@ -122,5 +123,24 @@ describe('dnf lock against a hostile repository', () => {
     e = await failure(lock(spec([PKG]), { cacheDir: cache, now: NOW, retries: 0 }));
     expectClear(e, 'NETWORK', `${m.url}/base/repodata/repomd.xml`, /exceeds/);
     await expectCleanCache(cache);
+  });
+});
+
+describe('dnf lock: a repomd.xml.asc by a key that has expired', () => {
+  // A TEST ONLY key valid 2025-01-01..2025-03-02; the repomd.xml is dated 2025-03-01, the lock runs at NOW (2026).
+  it('signed after the key expired: refused, naming the file and the key; signed while valid: accepted', async () => {
+    const k = await expiringKey(new Date('2025-01-01T00:00:00Z'), 60);
+    const keyring = await writeKeyring(k, await scratch());
+    await serveRepomd(repomd, new Date('2025-03-10T00:00:00Z'), undefined, k.signer);
+    const cache = await scratch();
+    const e = await failure(lock(spec([PKG], [keyring]), { cacheDir: cache, now: NOW }));
+    expectClear(e, 'SIGNATURE', `${m.url}/base/repodata/repomd.xml`, k.fingerprint, /does not verify/, /expired/i);
+    await expectCleanCache(cache);
+    // Snapshots outlive keys: a signature made while the key was valid still verifies after it expired.
+    m.clearFaults();
+    await serveRepomd(repomd, new Date('2025-03-01T00:00:00Z'), undefined, k.signer);
+    const l = await lock(spec([PKG], [keyring]), { cacheDir: await scratch(), now: NOW });
+    expect(l.sources[0].metadata.signedBy).toEqual([k.fingerprint]);
+    expect(l.packages.map((p) => p.name)).toContain(PKG);
   });
 });
