@@ -5,9 +5,9 @@
  * replaced by its signature over the genuine package file:
  * - made while the key was valid: lock (header check against the keyring at the snapshot) and
  *   install (full verification at the signature's creation time) both accept it;
- * - made after the key expired: install refuses it with a SIGNATURE error naming the file and the
- *   key, before pacman runs. The lock's header check does not read key expiry (documented in
- *   src/families/pacman/README.md, Trust), so this is the install-time refusal.
+ * - made after the key expired: lock refuses it (the header check reads the key's expiry from its
+ *   self-signatures), naming the package, the database URL and the key; and install, given such a
+ *   lock (written before that check existed, or edited), refuses it too before pacman runs.
  */
 import { readFile, writeFile } from 'node:fs/promises';
 import { join } from 'node:path';
@@ -89,10 +89,14 @@ describe('pacman: a packager key that has expired', () => {
     await expectCleanCache(cache);
   });
 
-  it('signature made after the key expired: install refuses it, naming the file and the key, before pacman runs', async () => {
-    const sig = await serveSignedAt(new Date('2024-04-01T00:00:00Z'));
-    // The lock's header check reads the signer and the time, not the key's expiry.
-    const { lockPath, cache } = await lockAndFetch(sig);
+  it('signature made after the key expired: refused at lock and at install, naming the package file and the key', async () => {
+    const good = await serveSignedAt(new Date('2024-02-01T00:00:00Z'));
+    const { lockPath, cache } = await lockAndFetch(good);
+    const bad = await serveSignedAt(new Date('2024-04-01T00:00:00Z'));
+    const e = await failure(lock(w.spec(), { cacheDir: await scratch(), ...net }));
+    expectClear(e, 'SIGNATURE', 'core/rg-libfoo 1.2-1', k.fingerprint, /at 2024-04-01T00:00:00.000Z, after the key expired \(2024-03-01T00:00:00.000Z\)/, `The entry is ${LIBFOO_FILE} in ${w.bad.url}${DB('core')}.`);
+    // Install's own check: the lock edited to carry the late signature.
+    await writeFile(lockPath, (await readFile(lockPath, 'utf8')).replace(good, bad));
     const root = await scratch('rg-hostile-pacman-root-');
     await writeFile(join(root, 'marker'), '');
     const before = await tree(root);

@@ -11,7 +11,7 @@ import * as openpgp from 'openpgp';
 import { beforeAll, describe, expect, it } from 'vitest';
 import { readPacmanDistro, type PacmanKeyringCopy } from '../../../src/families/pacman/distro.js';
 import type { PacmanPackage } from '../../../src/families/pacman/desc.js';
-import { keyOwners, signatureInfo } from '../../../src/families/pacman/packets.js';
+import { keyInfo, keyOwners, signatureInfo } from '../../../src/families/pacman/packets.js';
 import { PacmanTrust } from '../../../src/families/pacman/trust.js';
 import { Keyring } from '../../../src/core/trust/openpgp.js';
 import { ContentCache } from '../../../src/core/net/cache.js';
@@ -34,7 +34,7 @@ function failures(trust: PacmanTrust, snapshot: string): Map<string, string[]> {
     try {
       trust.checkSignatureHeader(p.pgpsig, p.name, snapshot);
     } catch (e) {
-      const kind = /revoked/.test((e as Error).message) ? 'revoked' : /in no trusted keyring/.test((e as Error).message) ? 'unknown' : /after the snapshot/.test((e as Error).message) ? 'future' : 'other';
+      const kind = /revoked/.test((e as Error).message) ? 'revoked' : /in no trusted keyring/.test((e as Error).message) ? 'unknown' : /after the snapshot/.test((e as Error).message) ? 'future' : /after the key expired/.test((e as Error).message) ? 'expired' : 'other';
       (out.get(kind) ?? out.set(kind, []).get(kind)!).push(p.name);
     }
   }
@@ -53,6 +53,20 @@ describe('OpenPGP packet reading', () => {
       for (const s of k.subkeys) want.set(s.getFingerprint().toUpperCase(), fpr);
     }
     expect(owners).toEqual(want);
+  });
+
+  it('reads every (sub)key expiry of both shipped Arch keyrings as openpgp.js does', async () => {
+    for (const c of arch.keyrings) {
+      const file = `${distros}${c.keys}`;
+      const info = keyInfo(readFileSync(file), c.keys);
+      const { keys } = await Keyring.fromFiles([file]);
+      const seconds = (t: Date | number | null) => (t instanceof Date ? t.getTime() / 1000 : undefined); // Infinity: never
+      for (const k of keys) {
+        expect(info.get(k.getFingerprint().toUpperCase())!.expires, k.getFingerprint()).toBe(seconds(await k.getExpirationTime()));
+        for (const s of k.subkeys) expect(info.get(s.getFingerprint().toUpperCase())!.expires, s.getFingerprint()).toBe(seconds(await s.getExpirationTime()));
+      }
+      expect([...info.values()].filter((v) => v.expires !== undefined).length).toBeGreaterThan(10);
+    }
   });
 
   it('reads issuer and creation time of real %PGPSIG% values as openpgp.js does', async () => {
@@ -79,10 +93,12 @@ describe('the keyring policy on every real 2022 package', () => {
     const trust = await PacmanTrust.load(arch.keyrings, []);
     expect(failures(trust, '2022-09-11T00:00:00Z')).toEqual(new Map());
   });
-  it('knows fewer keys with the January 2022 copy alone (packagers added later)', async () => {
+  it('knows fewer keys with the January 2022 copy alone (packagers added later, expiries extended later)', async () => {
     const f = failures(await PacmanTrust.load([copy('2022-01-01')], []), '2022-09-11T00:00:00Z');
-    expect([...f.keys()]).toEqual(['unknown']);
+    expect([...f.keys()].sort()).toEqual(['expired', 'unknown']);
     expect(f.get('unknown')!.length).toBe(129);
+    // Signed after the key's expiry in that copy; the 2023 copy extends it (all pass with both, above).
+    expect(f.get('expired')!.length).toBe(3);
   });
   it('applies the 2023-11-13 revoked list from that date on, and refuses signatures newer than the snapshot', async () => {
     const trust = await PacmanTrust.load(arch.keyrings, []);
