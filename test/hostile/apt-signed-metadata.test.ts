@@ -10,6 +10,7 @@ import { writeFile } from 'node:fs/promises';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { lock } from '../../src/app/lock.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
+import { expiringKey } from '../support/expiring-key.js';
 import { aptSpec, copyFixtureRepo, expectClear, expectCleanCache, failure, fixturePackages, NOW, readSecret, scratch, UNTRUSTED_SECRET, writeSignedSuite } from './harness.js';
 
 let repo: string;
@@ -72,10 +73,8 @@ describe('wrong signer', () => {
   });
 
   it('a key that had expired when it signed: refused; the same key inside its validity: accepted', async () => {
-    // openpgp.js will not sign with an expired key, so sign with a copy of the same key material
-    // whose self-signature never expires, and trust the copy that expires on 2025-03-02.
-    const { privateKey } = await openpgp.generateKey({ type: 'ecc', curve: 'ed25519Legacy', userIDs: [{ name: 'repro-get expiring test key' }], date: new Date('2025-01-01T00:00:00Z'), format: 'object' });
-    const { publicKey } = await openpgp.reformatKey({ privateKey, userIDs: [{ name: 'repro-get expiring test key' }], date: new Date('2025-01-01T00:00:00Z'), keyExpirationTime: 60 * 24 * 3600, format: 'object' });
+    // Trusted: a key that expires on 2025-03-02; `privateKey` signs with the same key material.
+    const { signer: privateKey, publicKey } = await expiringKey(new Date('2025-01-01T00:00:00Z'), 60);
     const keyring = join(await scratch(), 'expiring.asc');
     await writeFile(keyring, publicKey.armor());
     await hostileSuite('bookworm-expired', privateKey, new Date('2025-05-17T09:12:00Z'));
