@@ -14,6 +14,8 @@ export interface InstallRunOptions extends ArtifactRunOptions {
   /** Target system root (default '/'). */
   root?: string;
   dryRun?: boolean;
+  /** Extra trusted OpenPGP key files: the ones `lock --keyring` was given (pacman verifies package signatures at install). */
+  keyrings?: string[];
 }
 
 export interface InstallResult extends InstallReport {
@@ -36,7 +38,7 @@ export async function installLocked(lockPath: string, opts: InstallRunOptions = 
   const log = opts.log ?? (() => {});
 
   return withVerifiedArtifacts(lock, opts, async (files, stats) => {
-    const report = await family.install!({ lock, files, root, dryRun: !!opts.dryRun, log });
+    const report = await family.install!({ lock, files, root, dryRun: !!opts.dryRun, keyrings: opts.keyrings ?? [], log });
     return { ...report, root, dryRun: !!opts.dryRun, nativeArch: lock.architectures[0], downloaded: stats.fetched, cached: stats.cached };
   });
 }

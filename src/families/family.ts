@@ -81,6 +81,8 @@ export interface InstallPlan {
   root: string;
   /** Work out and report the steps, change nothing. */
   dryRun: boolean;
+  /** Extra trusted OpenPGP key files (`install --keyring`), for families that verify signatures at install. */
+  keyrings?: string[];
   /** Progress lines for stderr. */
   log: (line: string) => void;
 }

@@ -38,7 +38,7 @@ beforeAll(async () => {
   core = await dbEntries('core');
   libfoo = await readFile(join(FIXTURE_REPO, 'core/os/x86_64', LIBFOO_FILE));
   k = await expiringKey(new Date('2024-01-01T00:00:00Z'), 60);
-  // Trust the key as a keyring copy of the distro (install reads only those, not --keyring).
+  // Trust the key as a keyring copy of the distro, as Arch's own packager keys are.
   const dir = process.env.REPRO_GET_DISTROS!;
   const arch = YAML.parse(await readFile(join(dir, 'arch.yaml'), 'utf8'));
   const none = join(dir, 'expiring-none-revoked');

@@ -54,7 +54,8 @@ async function runnerFor(root: string): Promise<Runner> {
 export async function installPacman(plan: InstallPlan): Promise<InstallReport> {
   const { lock, files, root, dryRun, log } = plan;
   const { data } = await loadDistro(lock.distro);
-  const trust = await PacmanTrust.load(readPacmanDistro(data).keyrings, []);
+  // The distro's keyring copies plus the user's own keys (a repository signed by its own packager).
+  const trust = await PacmanTrust.load(readPacmanDistro(data).keyrings, plan.keyrings ?? []);
   const keyring = await loadKeyring(trust);
   for (const p of lock.packages) {
     const file = files.get(p);
