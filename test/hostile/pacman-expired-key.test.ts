@@ -14,15 +14,13 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import YAML from 'yaml';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchLocked } from '../../src/app/fetch.js';
 import { installLocked } from '../../src/app/install.js';
 import { lock } from '../../src/app/lock.js';
-import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { FIXTURE_REPO } from '../families/pacman/support/fixture.js';
 import { pacmanMissing } from '../families/pacman/support/pacman-oracle.js';
 import { expiringKey, signBinary, writeKeyring, type ExpiringKey } from '../support/expiring-key.js';
 import { expectClear, expectCleanCache, failure, scratch, tree } from './harness.js';
-import { DB, dbEntries, pacmanWorld, withField, writeTar, type PacmanWorld } from './pacman-setup.js';
+import { DB, dbEntries, pacmanWorld, withField, writeAndFetch, writeTar, type PacmanWorld } from './pacman-setup.js';
 
 const LIBFOO = 'rg-libfoo-1.2-1';
 const LIBFOO_FILE = `${LIBFOO}-x86_64.pkg.tar.zst`;
@@ -65,11 +63,7 @@ async function lockAndFetch(sig: string): Promise<{ lockPath: string; cache: str
   const l = await lock(w.spec(), { cacheDir: cache, ...net });
   expect(l.snapshot).toBe('2024-05-01T00:00:00Z');
   expect(l.packages.find((p) => p.name === 'rg-libfoo')!.signature).toBe(sig);
-  const dir = await scratch('rg-hostile-pacman-expired-');
-  const lockPath = join(dir, 'repro-get.lock.yaml');
-  await writeFile(lockPath, serializeLockfile(l));
-  await fetchLocked(lockPath, join(dir, 'out'), { machineArch: 'x86_64', env: {}, cacheDir: cache, ...net });
-  return { lockPath, cache };
+  return { lockPath: await writeAndFetch(l, cache, net), cache };
 }
 
 describe('pacman: a packager key that has expired', () => {

@@ -12,14 +12,12 @@ import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import * as openpgp from 'openpgp';
 import { afterAll, beforeAll, beforeEach, describe, expect, it } from 'vitest';
-import { fetchLocked } from '../../src/app/fetch.js';
 import { installLocked } from '../../src/app/install.js';
 import { lock } from '../../src/app/lock.js';
-import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { FIXTURE_REPO, UNTRUSTED_SECRET } from '../families/pacman/support/fixture.js';
 import type { TarFile } from '../families/pacman/support/tar-writer.js';
 import { expectClear, expectCleanCache, failure, scratch, tree } from './harness.js';
-import { DB, dbEntries, pacmanWorld, withField, writeTar, type PacmanWorld } from './pacman-setup.js';
+import { DB, dbEntries, pacmanWorld, withField, writeAndFetch, writeTar, type PacmanWorld } from './pacman-setup.js';
 
 let w: PacmanWorld;
 let core: TarFile[];
@@ -113,11 +111,7 @@ describe('pacman: package signature tampering in the unsigned database', () => {
     const cache = await scratch();
     const l = await lock(w.spec(), { cacheDir: cache, ...net });
     expect(l.packages.find((p) => p.name === 'rg-libfoo')!.signature).toBe(stolen);
-    const dir = await scratch('rg-hostile-pacman-sig-');
-    const lockPath = join(dir, 'repro-get.lock.yaml');
-    await writeFile(lockPath, serializeLockfile(l));
-    // fetch checks bytes against the lock only: the file is genuine, so it passes.
-    await fetchLocked(lockPath, join(dir, 'out'), { machineArch: 'x86_64', env: {}, cacheDir: cache, ...net });
+    const lockPath = await writeAndFetch(l, cache, net);
     const root = await scratch('rg-hostile-pacman-root-');
     await writeFile(join(root, 'marker'), '');
     const before = await tree(root);

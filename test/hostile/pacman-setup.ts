@@ -9,6 +9,9 @@ import { cp, mkdir, readdir, readFile, writeFile } from 'node:fs/promises';
 import { execFileSync, spawnSync } from 'node:child_process';
 import { join } from 'node:path';
 import YAML from 'yaml';
+import { fetchLocked } from '../../src/app/fetch.js';
+import type { Lockfile } from '../../src/core/lockfile/schema.js';
+import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { parsePackageRequest, type PackageRequest, type Spec } from '../../src/core/spec.js';
 import { startMirror, type Mirror } from '../support/mirror.js';
 import { FIXTURE_REPO, PACKAGER_KEY, fingerprintOf, fixtureDir, fixtureDistros } from '../families/pacman/support/fixture.js';
@@ -117,4 +120,14 @@ export async function pacmanRoot(): Promise<string> {
   const r = spawnSync('pacman', [...args, '-U', ...base.map((f) => join(fixtureDir('core'), f))], { encoding: 'utf8' });
   if (r.status !== 0) throw new Error(`cannot install the fixture base: ${r.stdout}${r.stderr}`);
   return root;
+}
+
+/** Writes lock `l` to a scratch folder and fetches its artifacts into `cache`; returns the lockfile path. */
+export async function writeAndFetch(l: Lockfile, cache: string, net: { retries: number; backoffMs: number; timeoutMs: number }): Promise<string> {
+  const dir = await scratch('rg-hostile-pacman-lock-');
+  const lockPath = join(dir, 'repro-get.lock.yaml');
+  await writeFile(lockPath, serializeLockfile(l));
+  // fetch checks bytes against the lock only (signatures are install's): a genuine file passes.
+  await fetchLocked(lockPath, join(dir, 'out'), { machineArch: 'x86_64', env: {}, cacheDir: cache, ...net });
+  return lockPath;
 }

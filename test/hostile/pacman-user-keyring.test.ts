@@ -9,14 +9,12 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { gzipSync } from 'node:zlib';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { fetchLocked } from '../../src/app/fetch.js';
 import { installLocked } from '../../src/app/install.js';
 import { lock } from '../../src/app/lock.js';
-import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { FIXTURE_REPO } from '../families/pacman/support/fixture.js';
 import { expiringKey, signBinary, writeKeyring, type ExpiringKey } from '../support/expiring-key.js';
 import { expectClear, failure, scratch, tree } from './harness.js';
-import { DB, dbEntries, pacmanWorld, withField, writeTar, type PacmanWorld } from './pacman-setup.js';
+import { DB, dbEntries, pacmanWorld, withField, writeAndFetch, writeTar, type PacmanWorld } from './pacman-setup.js';
 
 const LIBFOO = 'rg-libfoo-1.2-1';
 const LIBFOO_FILE = `${LIBFOO}-x86_64.pkg.tar.zst`;
@@ -42,10 +40,7 @@ describe('pacman: a package signed by the user\'s own key', () => {
     const cache = await scratch();
     expectClear(await failure(lock(w.spec(), { cacheDir: cache, ...net })), 'SIGNATURE', 'rg-libfoo');
     const l = await lock({ ...w.spec(), keyrings: [keyFile] }, { cacheDir: cache, ...net });
-    const dir = await scratch('rg-hostile-pacman-userkey-');
-    const lockPath = join(dir, 'repro-get.lock.yaml');
-    await writeFile(lockPath, serializeLockfile(l));
-    await fetchLocked(lockPath, join(dir, 'out'), { machineArch: 'x86_64', env: {}, cacheDir: cache, ...net });
+    const lockPath = await writeAndFetch(l, cache, net);
 
     const root = await scratch('rg-hostile-pacman-root-');
     await writeFile(join(root, 'marker'), '');
