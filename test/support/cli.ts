@@ -3,6 +3,7 @@ import { spawn } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { expect } from 'vitest';
 
 export const PROJECT = fileURLToPath(new URL('../../', import.meta.url));
 export const BIN = join(PROJECT, 'bin/repro-get');
@@ -32,4 +33,18 @@ export function runCli(args: string[], opts: { cwd?: string; env?: NodeJS.Proces
     child.on('error', reject);
     child.on('close', (code) => resolve({ code: code ?? -1, stdout, stderr }));
   });
+}
+
+/**
+ * `repro-get verify` through the CLI on a fresh lock (exit 0, `checked` artifacts, no problem) and
+ * on an edited copy (exit 1, a MISMATCH line matching `mismatch`, `problems` problems: default 1).
+ */
+export async function expectVerifyCli(o: { fresh: string; edited: string; args: string[]; env?: NodeJS.ProcessEnv; checked: number; mismatch: RegExp; problems?: number }): Promise<void> {
+  const ok = await runCli(['verify', '-f', o.fresh, ...o.args], { env: o.env });
+  expect(ok.code).toBe(0);
+  expect(ok.stderr).toMatch(new RegExp(`${o.checked} locked artifact\\(s\\) checked, 0 problem\\(s\\)`));
+  const bad = await runCli(['verify', '-f', o.edited, ...o.args], { env: o.env });
+  expect(bad.code).toBe(1);
+  expect(bad.stdout).toMatch(o.mismatch);
+  expect(bad.stderr).toMatch(new RegExp(`${o.checked} locked artifact\\(s\\) checked, ${o.problems ?? 1} problem\\(s\\)`));
 }

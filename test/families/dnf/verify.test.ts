@@ -15,7 +15,7 @@ import { ReproError } from '../../../src/core/errors.js';
 import type { Lockfile } from '../../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../../src/core/lockfile/write.js';
 import { parsePackageRequest, type Spec } from '../../../src/core/spec.js';
-import { cliBuilt, runCli } from '../../support/cli.js';
+import { cliBuilt, expectVerifyCli } from '../../support/cli.js';
 import { startMirror, type Mirror } from '../../support/mirror.js';
 
 const here = (p: string) => fileURLToPath(new URL(p, import.meta.url));
@@ -124,13 +124,6 @@ describe('dnf verify', () => {
   });
 
   it.skipIf(!cliBuilt())('CLI: exit 0 on a fresh lock, 1 with a MISMATCH line for an edited sha256', async () => {
-    const args = (f: string) => ['verify', '-f', f, '--keyring', KEY, '--cache', cacheDir];
-    const ok = await runCli(args(lockFile));
-    expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/7 locked artifact\(s\) checked, 0 problem\(s\)/);
-    const bad = await runCli(args(join(work, 'edited.lock.yaml')));
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(new RegExp(`^MISMATCH libv \\S+ x86_64: expected f{64} .*, signed metadata says [0-9a-f]{64} `, 'm'));
-    expect(bad.stderr).toMatch(/7 locked artifact\(s\) checked, 1 problem\(s\)/);
+    await expectVerifyCli({ fresh: lockFile, edited: join(work, 'edited.lock.yaml'), args: ['--keyring', KEY, '--cache', cacheDir], checked: 7, mismatch: /^MISMATCH libv \S+ x86_64: expected f{64} .*, signed metadata says [0-9a-f]{64} /m });
   });
 });

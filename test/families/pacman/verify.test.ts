@@ -16,7 +16,7 @@ import { ReproError } from '../../../src/core/errors.js';
 import type { Lockfile } from '../../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../../src/core/lockfile/write.js';
 import { parsePackageRequest, type Spec } from '../../../src/core/spec.js';
-import { cliBuilt, runCli } from '../../support/cli.js';
+import { cliBuilt, expectVerifyCli } from '../../support/cli.js';
 import { startMirror, type Mirror } from '../../support/mirror.js';
 import { FIXTURE_REPO, UNTRUSTED_SECRET, fixtureDb, fixtureDistros } from './support/fixture.js';
 import { writeTar, type TarFile } from './support/tar-writer.js';
@@ -154,12 +154,6 @@ describe('pacman verify', () => {
   });
 
   it.skipIf(!cliBuilt())('CLI: exit 0 on a fresh lock, 1 with a MISMATCH line for an edited sha256', async () => {
-    const env = { REPRO_GET_DISTROS: distros };
-    const ok = await runCli(['verify', '-f', lockFile, '--cache', cacheDir], { env });
-    expect(ok.code).toBe(0);
-    expect(ok.stderr).toMatch(/5 locked artifact\(s\) checked, 0 problem\(s\)/);
-    const bad = await runCli(['verify', '-f', join(work, 'edited.lock.yaml'), '--cache', cacheDir], { env });
-    expect(bad.code).toBe(1);
-    expect(bad.stdout).toMatch(/^MISMATCH rg-tool1 1\.0-1 any: expected 0{64} .*, signed metadata says [0-9a-f]{64} /m);
+    await expectVerifyCli({ fresh: lockFile, edited: join(work, 'edited.lock.yaml'), args: ['--cache', cacheDir], env: { REPRO_GET_DISTROS: distros }, checked: 5, problems: 2, mismatch: /^MISMATCH rg-tool1 1\.0-1 any: expected 0{64} .*, signed metadata says [0-9a-f]{64} /m });
   });
 });
