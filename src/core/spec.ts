@@ -5,7 +5,8 @@
  */
 import { readFile } from 'node:fs/promises';
 import { dirname, resolve } from 'node:path';
-import { z } from 'zod';
+import * as z from 'zod/mini';
+import './zod-english.js';
 import { ReproError } from './errors.js';
 import { sha256Hex } from './hash.js';
 import { parseYaml, validateYaml, lineOf } from './yaml-input.js';
@@ -86,33 +87,29 @@ export function normalizeSnapshot(s: string): string | undefined {
   return undefined;
 }
 
-const mirrorItem = z.string().min(1);
+const nonEmpty = () => z.string().check(z.minLength(1));
+const nonEmptyList = <T extends z.ZodMiniType>(item: T, message?: string) => z.array(item).check(z.minLength(1, message));
 
-const specFileSchema = z
-  .object({
-    distro: z.string().regex(/^[a-z][a-z0-9-]*(:[a-z0-9.\-]+)?$/, 'a distro like debian:bookworm, ubuntu:jammy, fedora:40, alpine:3.20 or arch'),
-    snapshot: z.union([z.string(), z.date()]).optional(),
-    architectures: z.array(z.string().regex(/^[a-z0-9_]+$/, 'an architecture name')).min(1).optional(),
-    arch: z.string().optional(),
-    suites: z.array(z.string().min(1)).min(1).optional(),
-    components: z.array(z.string().min(1)).min(1).optional(),
-    mirrors: z.union([z.array(mirrorItem), z.record(z.string(), z.string())]).optional(),
-    keyrings: z.array(z.string()).optional(),
-    installRecommends: z.boolean().optional(),
-    repos: z
-      .record(
-        z.string().regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a repository id'),
-        z.union([
-          z.string(),
-          z.object({ url: z.string(), untrusted: z.boolean().optional(), keyrings: z.array(z.string()).optional() }).strict(),
-        ]),
-      )
-      .optional(),
-    installed: z.string().optional(),
-    baseImage: z.string().optional(),
-    packages: z.array(z.string().min(1)).min(1, 'at least one package'),
-  })
-  .strict();
+const specFileSchema = z.strictObject({
+  distro: z.string().check(z.regex(/^[a-z][a-z0-9-]*(:[a-z0-9.\-]+)?$/, 'a distro like debian:bookworm, ubuntu:jammy, fedora:40, alpine:3.20 or arch')),
+  snapshot: z.optional(z.union([z.string(), z.date()])),
+  architectures: z.optional(nonEmptyList(z.string().check(z.regex(/^[a-z0-9_]+$/, 'an architecture name')))),
+  arch: z.optional(z.string()),
+  suites: z.optional(nonEmptyList(nonEmpty())),
+  components: z.optional(nonEmptyList(nonEmpty())),
+  mirrors: z.optional(z.union([z.array(nonEmpty()), z.record(z.string(), z.string())])),
+  keyrings: z.optional(z.array(z.string())),
+  installRecommends: z.optional(z.boolean()),
+  repos: z.optional(
+    z.record(
+      z.string().check(z.regex(/^[A-Za-z0-9][A-Za-z0-9._-]*$/, 'a repository id')),
+      z.union([z.string(), z.strictObject({ url: z.string(), untrusted: z.optional(z.boolean()), keyrings: z.optional(z.array(z.string())) })]),
+    ),
+  ),
+  installed: z.optional(z.string()),
+  baseImage: z.optional(z.string()),
+  packages: nonEmptyList(nonEmpty(), 'at least one package'),
+});
 
 export function parseMirror(item: string): MirrorSpec | string {
   const m = /^([a-z0-9][a-z0-9.-]*)=(.+)$/.exec(item);

@@ -5,7 +5,7 @@
  */
 import { createRequire } from 'node:module';
 import type { Document, LineCounter } from 'yaml';
-import type { z } from 'zod';
+import type * as z from 'zod/mini';
 import { ReproError, type ErrorCode } from './errors.js';
 
 // Loaded on first use: the library takes ~0.1 s to load, and the lock reader's fast path
@@ -49,7 +49,7 @@ export function toData(src: YamlSource, code: ErrorCode): unknown {
   }
 }
 
-export function validateYaml<S extends z.ZodType>(src: YamlSource, schema: S, code: ErrorCode, what: string): z.infer<S> {
+export function validateYaml<S extends z.ZodMiniType>(src: YamlSource, schema: S, code: ErrorCode, what: string): z.infer<S> {
   const value = toData(src, code);
   const res = schema.safeParse(value);
   if (res.success) return res.data;

@@ -4,7 +4,7 @@ import { createRequire } from 'node:module';
 import { ReproError } from '../errors.js';
 import { parseYaml, validateYaml, lineOf, toData } from '../yaml-input.js';
 import { parseCanonicalYaml } from './canonical-yaml.js';
-import { LOCKFILE_VERSION, lockfileSchema, type Lockfile } from './schema.js';
+import { LOCKFILE_VERSION, lockfileSchema, lockfileSchemaStripping, type Lockfile } from './schema.js';
 
 export async function readLockfile(path: string): Promise<Lockfile> {
   let text: string;
@@ -35,7 +35,7 @@ function parseCanonical(text: string): Lockfile | undefined {
   const [vMajor, vMinor, vPatch] = v.slice(1).map(Number);
   if (vMajor > major) return undefined;
   const newer = vMajor === major && (vMinor > minor || (vMinor === minor && vPatch > patch));
-  const res = (newer ? lockfileSchema.strip() : lockfileSchema).safeParse(raw);
+  const res = (newer ? lockfileSchemaStripping : lockfileSchema).safeParse(raw);
   return res.success ? res.data : undefined;
 }
 
@@ -53,7 +53,7 @@ function parseAnyYaml(text: string, file: string): Lockfile {
   }
   if (semver.gt(v, LOCKFILE_VERSION)) {
     // A newer minor only adds optional fields: drop what we do not know instead of refusing.
-    return validateYaml(src, lockfileSchema.strip(), 'LOCKFILE', 'repro-get lockfile');
+    return validateYaml(src, lockfileSchemaStripping, 'LOCKFILE', 'repro-get lockfile');
   }
   return validateYaml(src, lockfileSchema, 'LOCKFILE', 'repro-get lockfile');
 }
