@@ -65,11 +65,9 @@ const http = new Http({ retries: 0 });
 const fetcher = new Fetcher(http, new ContentCache(cacheDir));
 const c0 = process.cpuUsage();
 const t0 = performance.now();
-const repos = [];
-for (const id of ['core', 'extra']) {
-  const l = await loadRepo({ id, url: url + id + '/os/x86_64/', store: true }, fetcher);
-  repos.push(makeRepo(id, l.packages));
-}
+// Both databases at once, as lock.ts loads them.
+const loaded = await Promise.all(['core', 'extra'].map((id) => loadRepo({ id, url: url + id + '/os/x86_64/', store: true }, fetcher)));
+const repos = loaded.map((l) => makeRepo(l.plan.id, l.packages));
 const t1 = performance.now();
 const base = resolve({ repos, installed: [], targets: ['base'] }).packages;
 const r = resolve({ repos, installed: base, targets });

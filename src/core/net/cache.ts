@@ -5,7 +5,7 @@
  * a miss. Shared by metadata (lock) and artifacts (fetch/install).
  */
 import { createHash, randomBytes } from 'node:crypto';
-import { mkdir, readFile, rename, rm, writeFile, open, type FileHandle } from 'node:fs/promises';
+import { mkdir, readFile, rename, rm, stat, writeFile, open, type FileHandle } from 'node:fs/promises';
 import { homedir } from 'node:os';
 import { join } from 'node:path';
 import { sha256Hex } from '../hash.js';
@@ -79,6 +79,9 @@ export class ContentCache {
     const actual = sha256Hex(data);
     if (actual !== sha256) throw new Error(`cache write refused: expected ${sha256}, got ${actual}`);
     const p = this.pathOf(sha256);
+    // Already there (a root file fetched again on every lock): keep it. It was verified when
+    // written, and a copy damaged since is caught and deleted by read()/has(), which re-hash.
+    if ((await stat(p).catch(() => undefined))?.size === data.length) return p;
     await mkdir(join(this.dir, 'sha256'), { recursive: true });
     const tmp = `${p}.tmp-${process.pid}-${randomBytes(4).toString('hex')}`;
     try {

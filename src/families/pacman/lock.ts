@@ -43,11 +43,18 @@ async function lockWith(ctx: LockContext, background: Promise<unknown>[]): Promi
   trustP.catch(() => {}); // awaited below; not an unhandled rejection meanwhile
   background.push(trustP);
 
-  const loaded: LoadedRepo[] = [];
-  for (const plan of plans) {
-    ctx.log(`${plan.id}: fetching ${plan.id}.db`);
-    loaded.push(await loadRepo(plan, ctx.fetcher, ctx.pinnedRoots?.get(plan.id)));
-  }
+  // All databases at once: one's transfer overlaps another's parse. A failure is reported for the
+  // first repository in priority order, not whichever failed first, so the error is stable.
+  const settled = await Promise.allSettled(
+    plans.map((plan) => {
+      ctx.log(`${plan.id}: fetching ${plan.id}.db`);
+      return loadRepo(plan, ctx.fetcher, ctx.pinnedRoots?.get(plan.id));
+    }),
+  );
+  const loaded: LoadedRepo[] = settled.map((r) => {
+    if (r.status === 'rejected') throw r.reason;
+    return r.value;
+  });
   const repos = loaded.map((l) => makeRepo(l.plan.id, l.packages));
 
   const { installed, baseLabel } = await baseSystem(d, repos, spec.installed, ctx.log);
