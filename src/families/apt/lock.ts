@@ -14,7 +14,7 @@ import type { LockContext } from '../family.js';
 import { planSources, snapshotStamp, type AptDistro } from './distro.js';
 import { loadAptSource, type LoadedAptSource } from './source.js';
 import { parseStatus, type AptPackage } from './packages.js';
-import { resolveApt, defaultBase, listIdOrder, presetListIds } from './resolve/index.js';
+import { resolveApt, defaultBase, encodeListIds, LIST_IDS_FORMAT, presetListIds } from './resolve/index.js';
 
 export async function lockApt(ctx: LockContext): Promise<Lockfile> {
   const d = ctx.distro as AptDistro;
@@ -206,8 +206,8 @@ function keyFn(all: AptPackage[]): (p: AptPackage) => string {
   return (p) => ((arches.get(p.name)?.size ?? 1) > 1 ? `${p.name}:${p.arch}` : p.name);
 }
 
-/** Bumped whenever the numbering of names (the resolver's package IDs) changes. */
-const ID_RULES = 'apt-list-ids-1';
+/** Bumped whenever the numbering of names (the resolver's package IDs) or its cache form changes. */
+const ID_RULES = LIST_IDS_FORMAT;
 
 /**
  * The resolver's package IDs (apt's order of first mention, its last tie-break) depend only on the
@@ -219,14 +219,9 @@ async function cachedListIds(ctx: LockContext, loaded: LoadedAptSource[], availa
   const cache = ctx.fetcher.cache;
   const key = sha256Hex(JSON.stringify([ID_RULES, native, loaded.map((l) => [l.plan.id, l.indexes.map((i) => i.sha256)])]));
   const hit = await cache?.readDerived(key);
-  let order: unknown;
-  try {
-    order = hit === undefined ? undefined : JSON.parse(hit);
-  } catch {
-    /* a torn entry: recomputed below */
-  }
-  if (order !== undefined && presetListIds(available, native, order)) return { save: async () => {} };
-  return { save: async () => void (await cache?.writeDerived(key, JSON.stringify(listIdOrder(available, native))).catch(() => {})) };
+  // A torn or foreign entry is not taken: the IDs are numbered again and saved.
+  if (hit !== undefined && presetListIds(available, native, hit)) return { save: async () => {} };
+  return { save: async () => void (await cache?.writeDerived(key, encodeListIds(available, native)).catch(() => {})) };
 }
 
 /** Bumped whenever defaultBase's rules change, so cached results of the old rules are not reused. */

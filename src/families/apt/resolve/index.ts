@@ -15,7 +15,7 @@ import { universeFor } from './universe.js';
 
 export type { AptRequest } from './requests.js';
 export type { AptPin } from './universe.js';
-export { listIdOrder, presetListIds } from './universe.js';
+export { encodeListIds, LIST_IDS_FORMAT, presetListIds } from './list-ids.js';
 
 export interface AptResolveInput {
   /** Every stanza of every Packages file, in apt's order: sources in the order given, each file top to bottom. */

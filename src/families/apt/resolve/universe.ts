@@ -5,7 +5,7 @@
  * resolve dozens of sets over the same 63,000-stanza index.
  */
 import type { AptPackage, MultiArch } from '../packages.js';
-import { forEachRelationName } from '../packages.js';
+import { listIdsFor, visitNames, type ListIds } from './list-ids.js';
 import type { Relation, RelOp } from '../relation.js';
 import { versionSatisfies } from '../relation.js';
 import { compareDebVersions } from '../version.js';
@@ -294,7 +294,7 @@ export class Universe {
     return this.ids!.get(key) ?? this.extraIds!.get(key);
   }
 
-  private ids: Map<string, number> | undefined;
+  private ids: ListIds | undefined;
   private extraIds: Map<string, number> | undefined;
   private nextId = 0;
 
@@ -341,54 +341,6 @@ export function ignorableTarget(d: Dep, target: Pkg): boolean {
 
 export function ignorableProvider(d: Dep, prv: Prv): boolean {
   return isNegative(d) && prv.ver.pkg === d.parent.pkg;
-}
-
-/** Package IDs of the lists' names, per lists array and native architecture. */
-const listIds = new WeakMap<readonly AptPackage[], Map<string, Map<string, number>>>();
-
-/** The lists' part of the IDs: depends only on the lists, so shared by every universe over the same array. */
-function listIdsFor(available: readonly AptPackage[], native: string): Map<string, number> {
-  let byArch = listIds.get(available);
-  if (!byArch) listIds.set(available, (byArch = new Map()));
-  let ids = byArch.get(native);
-  if (!ids) {
-    const seen = (ids = new Map<string, number>());
-    visitNames(available, native, (key) => {
-      if (!seen.has(key)) seen.set(key, seen.size);
-    });
-    byArch.set(native, ids);
-  }
-  return ids;
-}
-
-/** Numbers names in the order apt meets them in `list` (see assignIds). Same keys as Universe's. */
-function visitNames(list: readonly AptPackage[], native: string, visit: (key: string) => void): void {
-  for (const p of list) {
-    const arch = p.arch === 'all' ? native : p.arch;
-    const own = arch === native ? p.name : `${p.name}:${arch}`;
-    visit(own);
-    forEachRelationName(p, (name, qual) => visit(qual === undefined ? (arch === native ? name : `${name}:${arch}`) : qual === 'any' ? `${name}:any` : qual === 'native' || qual === native ? name : `${name}:${qual}`));
-    if (p.multiArch === 'allowed') visit(`${p.name}:any`);
-  }
-}
-
-/**
- * The lists' names in ID order (rule 4), for a cache kept with the indexes they come from: numbering
- * them means reading every relation of every stanza (a third of a warm lock's resolving time).
- */
-export function listIdOrder(available: readonly AptPackage[], nativeArch: string): string[] {
-  return [...listIdsFor(available, nativeArch).keys()];
-}
-
-/** Takes a listIdOrder result for these lists instead of numbering them again; false if it is not one. */
-export function presetListIds(available: readonly AptPackage[], nativeArch: string, order: unknown): boolean {
-  if (!Array.isArray(order) || !order.every((k) => typeof k === 'string')) return false;
-  const ids = new Map(order.map((k: string, i) => [k, i]));
-  if (ids.size !== order.length) return false;
-  let byArch = listIds.get(available);
-  if (!byArch) listIds.set(available, (byArch = new Map()));
-  byArch.set(nativeArch, ids);
-  return true;
 }
 
 /** Universes are cached per (available, installed) arrays and options. */
