@@ -19,7 +19,7 @@ import { fileURLToPath, pathToFileURL } from 'node:url';
 import pLimit from 'p-limit';
 import { ReproError } from '../errors.js';
 import { hostRefusal } from './allowed-hosts.js';
-import { ArtifactGetter } from './http-get.js';
+import { HttpGetter, describeError } from './http-get.js';
 import { parseOciRef, type OciRef } from '../oci/reference.js';
 import type { LockedPackage } from '../lockfile/schema.js';
 import type { ContentCache } from './cache.js';
@@ -201,7 +201,7 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
 
   // Pass 2, the network. One connection per job to each host, kept alive.
   const timeoutMs = opts.timeoutMs ?? 30_000;
-  const getter = new ArtifactGetter(jobs, timeoutMs);
+  const getter = new HttpGetter(jobs, timeoutMs, opts.userAgent ?? 'repro-get');
   const ctx: Ctx = {
     getter,
     timeoutMs,
@@ -209,7 +209,6 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
     retries: opts.retries ?? 3,
     backoffMs: opts.backoffMs ?? 300,
     maxRedirects: opts.maxRedirects ?? 5,
-    userAgent: opts.userAgent ?? 'repro-get',
     onAttempt: opts.onAttempt,
     progress,
     stores: (opts.mirrors ?? []).filter((m): m is Extract<MirrorBase, { kind: 'store' }> => m.kind === 'store'),
@@ -247,13 +246,12 @@ export async function downloadArtifacts(artifacts: Artifact[], opts: DownloadOpt
 }
 
 interface Ctx {
-  getter: ArtifactGetter;
+  getter: HttpGetter;
   timeoutMs: number;
   totalTimeoutMs: number;
   retries: number;
   backoffMs: number;
   maxRedirects: number;
-  userAgent: string;
   onAttempt?: (url: string) => void;
   progress: ProgressSink;
   stores: Extract<MirrorBase, { kind: 'store' }>[];
@@ -278,7 +276,7 @@ async function downloadOne(a: Artifact, urls: string[], cache: ContentCache, ctx
           return { tmp };
         } catch (e) {
           ctx.progress.bytes(-got); // the next attempt starts from zero
-          const err = e instanceof AttemptError ? e : new AttemptError(describe(e, ctx.timeoutMs), false);
+          const err = e instanceof AttemptError ? e : new AttemptError(describeError(e, ctx.timeoutMs), false);
           failure.tried.push({ url, error: err.message });
           if (err.mismatch) failure.mismatch = { url, ...err.mismatch };
           if (err.permanent) break;
@@ -319,9 +317,8 @@ async function attemptOnce(url0: string, a: Artifact, tmp: string, ctx: Ctx, onB
         ctx.onAttempt?.(url);
         // No access to the registry is no access for this URL: the next URL, not a retry.
         const auth = hops === 0 && store?.authorize ? await store.authorize(renewed).catch((e: Error) => Promise.reject(new AttemptError(e.message, true))) : undefined;
-        // identity: the digest is of the file, not of a transfer encoding of it
-        const headers = { 'user-agent': ctx.userAgent, 'accept-encoding': 'identity', ...(auth ? { authorization: auth } : {}) };
-        const res = await ctx.getter.get(url, headers, abort.signal);
+        // The getter adds the user-agent and accept-encoding: identity.
+        const res = await ctx.getter.get(url, auth ? { authorization: auth } : {}, abort.signal);
         if (res.statusCode === 401 && auth && !renewed) {
           // An expired token: renew once and ask again.
           res.body.resume(); // drain: the connection stays usable
@@ -459,30 +456,6 @@ function failureError(failures: Failure[], total: number): ReproError {
       })),
     },
   });
-}
-
-/** A transport error in words, keeping the code for searching. */
-function describe(e: unknown, timeoutMs: number): string {
-  const code = (e as { code?: string })?.code;
-  switch (code) {
-    case 'HEADERS_TIMEOUT':
-      return `timeout: no answer within ${timeoutMs} ms`;
-    case 'BODY_TIMEOUT':
-      return `timeout: the body stalled for ${timeoutMs} ms`;
-    case 'ECONNRESET':
-      // Node says "aborted" when the connection ends inside a body, "socket hang up" before one.
-      return (e as Error).message === 'aborted' ? `connection closed by the server mid-transfer (${code})` : `connection reset (${code})`;
-    case 'ECONNREFUSED':
-      return `connection refused (${code})`;
-    case 'ENOTFOUND':
-      return `host not found (${code})`;
-  }
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code;
-    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
-    return `${code ? code + ': ' : ''}${e.message}${cause}`;
-  }
-  return String(e);
 }
 
 function sleep(ms: number): Promise<void> {

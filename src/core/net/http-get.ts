@@ -1,14 +1,17 @@
 /**
- * The artifact pool's transport: one GET over node:http or node:https, kept-alive connections,
- * at most `connections` per host, a socket idle timeout for both the headers and the body.
+ * The HTTP transport for metadata (http.ts) and the artifact pool (download.ts): one GET over
+ * node:http or node:https, kept-alive connections, at most `connections` per host, a socket idle
+ * timeout for both the headers and the body. Every request asks for `accept-encoding: identity`:
+ * the digests both callers check are of the file, not of a transfer encoding of it.
  *
- * Why not undici, which the metadata client (http.ts) and the OCI client use: for bulk bodies
- * Node's own client parses with the native llhttp instead of copying every byte into and out of
- * WebAssembly memory, and costs nothing to load (undici: 0.15-0.3 s of CPU here). Measured on the
- * fetch benchmark's 150 artifacts (60 MiB, loopback, 8 at a time): the bare transfer plus hashing
- * took ~0.55 s CPU with node:http against ~0.95 s with undici.request, and a whole cold
- * `repro-get fetch` went from 1.79 to 1.26 s CPU (medians of 5, busy 2-core machine).
- * Redirects, retries, limits and verification stay in download.ts.
+ * Why not undici (now only the OCI registry client's): for bulk bodies Node's own client parses
+ * with the native llhttp instead of copying every byte into and out of WebAssembly memory, and
+ * costs nothing to load, where `require('undici')` took 130-145 ms wall per process here, plus a
+ * WebAssembly compile on the first request. Measured on the fetch benchmark's 150 artifacts
+ * (60 MiB, loopback, 8 at a time): the bare transfer plus hashing took ~0.55 s CPU with node:http
+ * against ~0.95 s with undici.request, and a whole cold `repro-get fetch` went from 1.79 to 1.26 s
+ * CPU (medians of 5, busy 2-core machine).
+ * Redirects, retries, limits and verification stay with the callers.
  */
 import http from 'node:http';
 import https from 'node:https';
@@ -30,13 +33,14 @@ export class StallError extends Error {
   }
 }
 
-export class ArtifactGetter {
+export class HttpGetter {
   private readonly http: http.Agent;
   private readonly https: https.Agent;
 
   constructor(
     connections: number,
     private readonly timeoutMs: number,
+    private readonly userAgent = 'repro-get',
   ) {
     this.http = new http.Agent({ keepAlive: true, maxSockets: connections });
     this.https = new https.Agent({ keepAlive: true, maxSockets: connections });
@@ -47,7 +51,8 @@ export class ArtifactGetter {
     return new Promise((resolve, reject) => {
       signal.throwIfAborted();
       const secure = url.startsWith('https:');
-      const req = (secure ? https : http).request(url, { method: 'GET', headers, agent: secure ? this.https : this.http });
+      const all = { 'user-agent': this.userAgent, 'accept-encoding': 'identity', ...headers };
+      const req = (secure ? https : http).request(url, { method: 'GET', headers: all, agent: secure ? this.https : this.http });
       let res: http.IncomingMessage | undefined;
       const onAbort = () => (res ? res.destroy(signal.reason) : req.destroy(signal.reason));
       signal.addEventListener('abort', onAbort, { once: true });
@@ -72,8 +77,32 @@ export class ArtifactGetter {
     });
   }
 
+  /** Closes every socket, idle or not. */
   close(): void {
     this.http.destroy();
     this.https.destroy();
   }
+}
+
+/** A transport error in words, keeping the code for searching. */
+export function describeError(e: unknown, timeoutMs: number): string {
+  const code = (e as { code?: string })?.code;
+  switch (code) {
+    case 'HEADERS_TIMEOUT':
+      return `timeout: no answer within ${timeoutMs} ms`;
+    case 'BODY_TIMEOUT':
+      return `timeout: the body stalled for ${timeoutMs} ms`;
+    case 'ECONNRESET':
+      // Node says "aborted" when the connection ends inside a body, "socket hang up" before one.
+      return (e as Error).message === 'aborted' ? `connection closed by the server mid-transfer (${code})` : `connection reset (${code})`;
+    case 'ECONNREFUSED':
+      return `connection refused (${code})`;
+    case 'ENOTFOUND':
+      return `host not found (${code})`;
+  }
+  if (e instanceof Error) {
+    const cause = e.cause instanceof Error ? ` (${e.cause.message})` : '';
+    return `${code ? code + ': ' : ''}${e.message}${cause}`;
+  }
+  return String(e);
 }
