@@ -1,14 +1,17 @@
 /**
- * The HTTP client for metadata (artifacts stream through download.ts over http-get.ts, Node's own
- * client, which costs less per byte): undici with per-attempt timeouts, bounded retries with exponential backoff,
- * manual (bounded) redirects, a hard byte limit, and optional sha256/size checks while the body
- * streams. Callers give an ordered list of URLs (mirror first, then snapshot); each is tried with
- * retries before moving to the next. Nothing it returns is unverified when `expect` is given.
+ * The HTTP client for metadata: Node's own client through http-get.ts (the transport the artifact
+ * pool uses too), with a socket idle timeout, a whole-attempt timeout, bounded retries with
+ * exponential backoff, manual (bounded) redirects, a hard byte limit, and optional sha256/size
+ * checks while the body streams. Callers give an ordered list of URLs (mirror first, then
+ * snapshot); each is tried with retries before moving to the next. Nothing it returns is
+ * unverified when `expect` is given. Not undici: loading it cost every `lock` 130-145 ms wall
+ * (plus a WebAssembly compile on the first request) to fetch a few files.
  */
 import { createHash } from 'node:crypto';
-import { request, Agent, type Dispatcher } from 'undici';
+import { finished } from 'node:stream';
 import { ReproError } from '../errors.js';
 import { hostRefusal } from './allowed-hosts.js';
+import { HttpGetter, describeError, type GetResponse } from './http-get.js';
 
 export interface Expect {
   sha256?: string;
@@ -32,7 +35,6 @@ export interface HttpOptions {
   backoffMs?: number;
   maxRedirects?: number;
   userAgent?: string;
-  dispatcher?: Dispatcher;
   /** For tests and logging: called once per HTTP attempt. */
   onAttempt?: (url: string) => void;
 }
@@ -56,8 +58,8 @@ class AttemptError extends Error {
 const DEFAULT_MAX = 256 * 1024 * 1024;
 
 export class Http {
-  private readonly opts: Required<Omit<HttpOptions, 'dispatcher' | 'onAttempt'>> & Pick<HttpOptions, 'onAttempt'>;
-  private readonly dispatcher: Dispatcher;
+  private readonly opts: Required<Omit<HttpOptions, 'onAttempt'>> & Pick<HttpOptions, 'onAttempt'>;
+  private readonly getter: HttpGetter;
 
   constructor(opts: HttpOptions = {}) {
     this.opts = {
@@ -69,11 +71,12 @@ export class Http {
       userAgent: opts.userAgent ?? 'repro-get',
       onAttempt: opts.onAttempt,
     };
-    this.dispatcher = opts.dispatcher ?? new Agent({ headersTimeout: this.opts.timeoutMs, bodyTimeout: this.opts.timeoutMs, connections: 16 });
+    this.getter = new HttpGetter(16, this.opts.timeoutMs, this.opts.userAgent);
   }
 
+  /** Closes every socket (the agents keep idle ones alive for the next request). */
   async close(): Promise<void> {
-    await this.dispatcher.close();
+    this.getter.close();
   }
 
   /** Fetches the first URL that answers with a body that passes the checks. */
@@ -88,7 +91,7 @@ export class Http {
           return { data, url };
         } catch (e) {
           // "No such host" is an authoritative DNS answer; EAI_AGAIN and the rest may pass.
-          const err = e instanceof AttemptError ? e : new AttemptError(describe(e), (e as { code?: string })?.code === 'ENOTFOUND' || (e as { cause?: { code?: string } })?.cause?.code === 'ENOTFOUND');
+          const err = e instanceof AttemptError ? e : new AttemptError(describeError(e, this.opts.timeoutMs), (e as { code?: string })?.code === 'ENOTFOUND');
           attempts.push({ url, error: err.message });
           if (err.hashMismatch) mismatch = { url, ...err.hashMismatch };
           if (err.permanent) break;
@@ -121,14 +124,9 @@ export class Http {
         const refused = hostRefusal(url);
         if (refused) throw new AttemptError(refused, true);
         this.opts.onAttempt?.(url);
-        const res = await request(url, {
-          dispatcher: this.dispatcher,
-          method: 'GET',
-          headers: { 'user-agent': this.opts.userAgent },
-          signal: abort.signal,
-        });
+        const res = await this.getter.get(url, {}, abort.signal);
         if (res.statusCode >= 300 && res.statusCode < 400 && res.headers.location) {
-          await res.body.dump();
+          res.body.resume(); // drain: the connection stays usable
           const next = new URL(String(res.headers.location), url).toString();
           if (seen.has(next) || seen.size >= this.opts.maxRedirects) throw new AttemptError(`too many redirects (last to ${next})`, true);
           seen.add(next);
@@ -136,32 +134,31 @@ export class Http {
           continue;
         }
         if (res.statusCode !== 200) {
-          await res.body.dump().catch(() => {});
-          // 404/403/410 will not get better by asking again; 5xx and 429 might.
+          res.body.resume();
+          // 404/403/410 will not get better by asking again; 5xx, 408 and 429 might.
           const permanent = res.statusCode < 500 && res.statusCode !== 429 && res.statusCode !== 408;
           throw new AttemptError(`HTTP ${res.statusCode}`, permanent);
         }
         const announced = Number(res.headers['content-length'] ?? NaN);
         if (Number.isFinite(announced) && announced > limit) {
-          // Nothing reads the body any more: without a listener its abort error would be uncaught.
-          res.body.on('error', () => {}).destroy();
+          // The getter listens for the body's errors, so the destroy raises nothing uncaught.
+          res.body.destroy();
           throw new AttemptError(`announced ${announced} bytes, more than the ${limit} allowed`, true,
             opts.expect?.size !== undefined ? { kind: 'size', expected: String(opts.expect.size), actual: String(announced) } : undefined);
         }
         const hash = createHash('sha256');
         const chunks: Buffer[] = [];
         let got = 0;
-        for await (const chunk of res.body) {
+        await readBody(res, (chunk) => {
           got += chunk.length;
           if (got > limit) {
-            res.body.destroy();
             throw new AttemptError(`body exceeds ${limit} bytes`, true,
               opts.expect?.size !== undefined ? { kind: 'size', expected: String(opts.expect.size), actual: `more than ${limit}` } : undefined);
           }
           hash.update(chunk);
           chunks.push(chunk);
           opts.onProgress?.(chunk.length);
-        }
+        });
         if (Number.isFinite(announced) && got !== announced) throw new AttemptError(`connection closed after ${got} of ${announced} bytes`, false);
         const exp = opts.expect;
         if (exp?.size !== undefined && got !== exp.size) {
@@ -173,19 +170,40 @@ export class Http {
         }
         return Buffer.concat(chunks, got);
       }
+    } catch (e) {
+      // The whole-attempt timeout surfaces as whatever the destroyed request or body reports.
+      throw abort.signal.aborted && !(e instanceof AttemptError) ? new AttemptError((abort.signal.reason as Error).message, false) : e;
     } finally {
       clearTimeout(timer);
     }
   }
 }
 
-function describe(e: unknown): string {
-  if (e instanceof Error) {
-    const code = (e as { code?: string }).code;
-    const cause = e.cause instanceof Error ? `: ${e.cause.message}` : '';
-    return `${code ? code + ' ' : ''}${e.message}${cause}`;
-  }
-  return String(e);
+/**
+ * Hands each chunk of the body to `each` as it arrives (no re-concatenation, unlike `for await`'s
+ * read()); a throw from `each` destroys the body, and with it the connection, and rejects.
+ */
+function readBody(res: GetResponse, each: (chunk: Buffer) => void): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const body = res.body;
+    let failed = false;
+    const onData = (chunk: Buffer) => {
+      try {
+        each(chunk);
+      } catch (e) {
+        failed = true;
+        body.off('data', onData);
+        body.destroy();
+        reject(e);
+      }
+    };
+    body.on('data', onData);
+    finished(body, (err) => {
+      if (failed) return;
+      if (err) reject(err);
+      else resolve();
+    });
+  });
 }
 
 function sleep(ms: number): Promise<void> {
