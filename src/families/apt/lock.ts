@@ -44,7 +44,7 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
   checkValidity(loaded, spec.snapshot !== undefined, ctx.now, snapshot);
   for (const l of loaded) l.plan.snapshotUrl = l.plan.snapshotUrl.replace('{snapshot}', snapshotStamp(snapshot));
 
-  const available = dedupe(loaded.flatMap((l) => l.packages));
+  const available = dedupe(loaded.flatMap((l) => l.packages), architectures.length);
   const native = architectures[0];
   const ids = await cachedListIds(ctx, loaded, available, native);
   let installed: AptPackage[];
@@ -179,13 +179,16 @@ function checkValidity(loaded: LoadedAptSource[], isSnapshot: boolean, now: Date
 }
 
 /**
- * apt lists an Architecture: all package once per architecture list; keep the first. Grouped by
- * name first: nearly every name is unique, so no key string is built for 66,000 stanzas.
+ * apt lists an Architecture: all package once per architecture list; keep the first. Only `all`
+ * stanzas can repeat (one per architecture's list), so with one architecture there is nothing to
+ * do. Grouped by name first: nearly every name is unique, so no key string is built per stanza.
  */
-function dedupe(pkgs: AptPackage[]): AptPackage[] {
+function dedupe(pkgs: AptPackage[], architectures: number): AptPackage[] {
+  if (architectures < 2) return pkgs;
   const byName = new Map<string, AptPackage | AptPackage[]>();
   const same = (a: AptPackage, b: AptPackage) => a.version === b.version && a.arch === b.arch && a.source === b.source;
   return pkgs.filter((p) => {
+    if (p.arch !== 'all') return true;
     const seen = byName.get(p.name);
     if (seen === undefined) byName.set(p.name, p);
     else if (!Array.isArray(seen)) {

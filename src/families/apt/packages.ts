@@ -118,6 +118,10 @@ class Store {
       this.offs = grown;
     }
   }
+  has(i: number, slot: number): boolean {
+    if (this.more !== undefined && slot >= F_FILENAME) return this.more.cut(i, slot) !== undefined;
+    return this.offs[(i * NLAZY + slot) * 2] !== 0;
+  }
   cut(i: number, slot: number): string | undefined {
     if (this.more !== undefined && slot >= F_FILENAME) return this.more.cut(i, slot);
     const at = (i * NLAZY + slot) * 2;
@@ -260,6 +264,11 @@ class ParsedPackage implements AptPackage {
   /** A field's text as written (lazy slots only), for compactIndex. */
   raw(slot: number): string | undefined {
     return this.store.cut(this.index, slot);
+  }
+
+  /** Whether the stanza has the field of `slot` at all. */
+  has(slot: number): boolean {
+    return this.rel?.[slot] !== undefined || this.store.has(this.index, slot);
   }
 
   /** See forEachRelationName: scans the raw field when it has not been parsed yet. */
@@ -553,6 +562,17 @@ export function forEachRelationName(p: AptPackage, cb: (name: string, archQual: 
     for (const g of groups) for (const r of g) cb(r.name, r.archQual, false);
   }
   for (const r of p.provides) cb(r.name, r.archQual, true);
+}
+
+/** Whether a stanza has a Provides field, without reading it when avoidable. */
+export function hasProvides(p: AptPackage): boolean {
+  return p instanceof ParsedPackage ? p.has(F_PROVIDES) : p.provides.length > 0;
+}
+
+/** Calls `cb` for every name in a stanza's Provides, without parsing the field when avoidable. */
+export function forEachProvidedName(p: AptPackage, cb: (name: string, archQual: string | undefined) => void): void {
+  if (p instanceof ParsedPackage) p.eachName(F_PROVIDES, cb);
+  else for (const r of p.provides) cb(r.name, r.archQual);
 }
 
 /**

@@ -8,6 +8,7 @@
  * asks for a few hundred of its ~100,000 names, so it is read back as one string and an array,
  * without building a Map of every name (that took ~90 ms of a warm lock, and the GC after it).
  */
+import { endianness } from 'node:os';
 import type { AptPackage } from '../packages.js';
 import { forEachRelationName } from '../packages.js';
 
@@ -61,7 +62,7 @@ export class ListIds {
   /** The cache form: a header line, the IDs (base64 Int32, little-endian), the sorted names. */
   encode(): string {
     const le = Buffer.alloc(this.ids.length * 4);
-    this.ids.forEach((id, i) => le.writeInt32LE(id, i * 4));
+    for (let i = 0; i < this.ids.length; i++) le.writeInt32LE(this.ids[i], i * 4);
     return `${FORMAT} ${this.ids.length}\n${le.toString('base64')}\n${this.names}`;
   }
 
@@ -75,8 +76,10 @@ export class ListIds {
     const n = Number(head[2]);
     const le = Buffer.from(text.slice(l1 + 1, l2), 'base64');
     if (le.length !== n * 4) return undefined;
-    const ids = new Int32Array(n);
-    for (let i = 0; i < n; i++) ids[i] = le.readInt32LE(i * 4);
+    // A copy (aligned, and the base64 buffer may be a slice of a shared pool); byte order fixed up
+    // on a big-endian machine.
+    const ids = new Int32Array(le.buffer.slice(le.byteOffset, le.byteOffset + n * 4));
+    if (endianness() === 'BE') for (let i = 0; i < n; i++) ids[i] = le.readInt32LE(i * 4);
     const names = text.slice(l2 + 1);
     const starts = new Int32Array(n + 1);
     let at = 0;

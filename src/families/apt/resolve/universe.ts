@@ -5,6 +5,7 @@
  * resolve dozens of sets over the same 63,000-stanza index.
  */
 import type { AptPackage, MultiArch } from '../packages.js';
+import { forEachProvidedName, hasProvides } from '../packages.js';
 import { listIdsFor, visitNames, type ListIds } from './list-ids.js';
 import type { Relation, RelOp } from '../relation.js';
 import { versionSatisfies } from '../relation.js';
@@ -29,8 +30,18 @@ const NONE: readonly never[] = Object.freeze([]);
 export class Pkg {
   /** Highest version first. (Shared empty until the first one: most of 100,000 names have none.) */
   versions: readonly Ver[] = NONE;
+  /** Set until `provides` is first read: the universe fills the list then. */
+  loadProvides: ((pkg: Pkg) => readonly Prv[]) | undefined;
+  private prv: readonly Prv[] = NONE;
   /** Who provides this name, in apt's ProvidesList order: the last registered first. */
-  provides: readonly Prv[] = NONE;
+  get provides(): readonly Prv[] {
+    if (this.loadProvides) {
+      const load = this.loadProvides;
+      this.loadProvides = undefined;
+      this.prv = load(this);
+    }
+    return this.prv;
+  }
   current: Ver | undefined;
   essential = false;
   important = false;
@@ -103,18 +114,57 @@ function globToRegExp(glob: string): RegExp {
   return new RegExp('^' + glob.replace(/[.+^${}()|[\]\\]/g, '\\$&').replace(/\*/g, '.*').replace(/\?/g, '.') + '$');
 }
 
+/** apt_preferences(5) pins, ready to match: generic `*` source pins and package-specific ones. */
+interface PinRules {
+  generic: AptPin[];
+  specific: { pin: AptPin; name: RegExp; version: RegExp | undefined }[];
+}
+
+function pinRules(pins: AptPin[]): PinRules {
+  return {
+    generic: pins.filter((p) => p.package === '*' && p.version === undefined),
+    specific: pins
+      .filter((p) => !(p.package === '*' && p.version === undefined))
+      .map((p) => ({ pin: p, name: globToRegExp(p.package), version: p.version === undefined ? undefined : globToRegExp(p.version) })),
+  };
+}
+
+/** A version's pin priority: a package-specific pin decides alone (the first that matches); otherwise its best source. */
+function pinOf(r: PinRules, pkg: Pkg, v: Ver): number {
+  const s = r.specific.length ? r.specific.find((x) => x.name.test(pkg.name) && (!x.version || x.version.test(v.version)) && (x.pin.source === undefined || v.sources.includes(x.pin.source))) : undefined;
+  if (s) return s.pin.priority;
+  // Without a source pin, lists are 500 and the status file 100.
+  if (r.generic.length === 0) return v.downloadable ? 500 : 100;
+  return Math.max(...v.sources.map((source) => (source === 'installed' ? 100 : (r.generic.find((g) => g.source === source)?.priority ?? 500))));
+}
+
 export interface UniverseOptions {
   nativeArch: string;
   foreignArchs: string[];
   pins: AptPin[];
 }
 
+/**
+ * Built lazily: the constructor only indexes which stanzas carry each name and which provide it
+ * (a walk over the names, no objects per stanza); a package, its versions and its providers are
+ * made the first time the resolver asks for that name. A lock of 20 packages touches a few
+ * thousand of the ~100,000 names, and the result is the same as building every one up front: each
+ * package is made from all of its stanzas at once, in the order apt reads them.
+ */
 export class Universe {
+  /** Packages made so far, in the order they were made. */
   readonly pkgs: Pkg[] = [];
   private readonly byKey = new Map<string, Pkg>();
   private versionCount = 0;
   readonly native: string;
   readonly archs: string[];
+  /** available ++ installed: the stanza numbering of the two indexes below. */
+  private readonly all: readonly AptPackage[];
+  /** Own key → its stanzas, in reading order (lists, then the status file). */
+  private readonly stanzasOf = new Map<string, number[]>();
+  /** Key → the stanzas that provide it (explicitly or by Multi-Arch), in registration order, each once. */
+  private readonly providersOf = new Map<string, number[]>();
+  private readonly pinRules: PinRules;
 
   constructor(
     readonly available: readonly AptPackage[],
@@ -123,27 +173,30 @@ export class Universe {
   ) {
     this.native = opts.nativeArch;
     this.archs = [opts.nativeArch, ...opts.foreignArchs.filter((a) => a !== opts.nativeArch)];
-    const added: Ver[] = [];
-    for (const p of available) {
-      const v = this.addVersion(p, p.source);
-      if (v) added.push(v);
+    this.pinRules = pinRules(opts.pins);
+    this.all = installed.length ? [...available, ...installed] : available;
+    const index = (key: string, i: number) => {
+      const list = this.providersOf.get(key);
+      if (!list) this.providersOf.set(key, [i]);
+      else if (list[list.length - 1] !== i) list.push(i);
+    };
+    for (let i = 0; i < this.all.length; i++) {
+      const p = this.all[i];
+      const arch = this.archOf(p);
+      if (arch !== this.native && !this.archs.includes(arch)) continue;
+      const key = this.keyFor(p.name, arch);
+      const list = this.stanzasOf.get(key);
+      if (list) list.push(i);
+      else this.stanzasOf.set(key, [i]);
+      // Provides are registered per new version in reading order; a stanza that turns out to
+      // repeat an earlier version is skipped when the list is made (providesOf).
+      if (p.multiArch === 'allowed' || p.multiArch === 'foreign' || hasProvides(p)) this.eachProvide(p, undefined, (k) => index(k, i));
     }
-    for (const p of installed) {
-      const v = this.addVersion(p, 'installed');
-      if (v) added.push(v);
-      const pkg = this.find(this.ownKey(p));
-      if (pkg) pkg.current = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
-    }
-    for (const v of added) this.registerProvides(v);
-    for (const pkg of this.pkgs) {
-      // apt prepends to its provides lists.
-      if (pkg.provides.length > 1) (pkg.provides as Prv[]).reverse();
-      if (pkg.versions.length > 1) (pkg.versions as Ver[]).sort((a, b) => compareDebVersions(b.version, a.version));
-    }
-    const apt = this.find('apt');
-    if (apt) apt.essential = true;
-    this.applyPins(opts.pins);
-    for (const pkg of this.pkgs) pkg.candidate = this.policyCandidate(pkg);
+    // The status file's packages are made now, in the order the lists first name them (as if every
+    // package were made up front): DepCache reads them from `pkgs`.
+    const installedKeys = new Set<string>();
+    for (const p of installed) if (this.archs.includes(this.archOf(p))) installedKeys.add(this.ownKey(p));
+    for (const key of [...installedKeys].sort((a, b) => this.stanzasOf.get(a)![0] - this.stanzasOf.get(b)![0])) this.get(key);
   }
 
   /** The architecture a stanza's package lives under: `all` is native (apt does the same). */
@@ -167,11 +220,12 @@ export class Universe {
     return this.keyFor(name, archQual);
   }
 
+  /** The package for `key` if any stanza names or provides it (or it was made already). */
   find(key: string): Pkg | undefined {
-    return this.byKey.get(key);
+    return this.byKey.get(key) ?? (this.stanzasOf.has(key) || this.providersOf.has(key) ? this.get(key) : undefined);
   }
 
-  /** The package for `key`, created empty when nothing mentioned it yet (a dependency target). */
+  /** The package for `key`, made on first use; empty when nothing names or provides it (a dependency target). */
   get(key: string): Pkg {
     let pkg = this.byKey.get(key);
     if (!pkg) {
@@ -179,63 +233,72 @@ export class Universe {
       pkg = new Pkg(this.pkgs.length, key, colon < 0 ? key : key.slice(0, colon), colon < 0 ? this.native : key.slice(colon + 1));
       this.pkgs.push(pkg);
       this.byKey.set(key, pkg);
+      this.fill(pkg);
       if (this.ids) pkg.id = this.idOf(key) ?? this.nextId++;
     }
     return pkg;
   }
 
-  private addVersion(p: AptPackage, source: string): Ver | undefined {
-    if (!this.archs.includes(this.archOf(p))) return undefined;
-    const pkg = this.get(this.ownKey(p));
-    if (p.essential) pkg.essential = true;
-    if (p.important || p.protected) pkg.important = true;
-    // The same version from several files is one version with several sources (apt merges them).
-    let v = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
-    const isNew = !v;
-    v ??= new Ver(this.versionCount++, pkg, p);
-    if (isNew) pkg.versions = [...pkg.versions, v];
-    if (!v.sources.includes(source)) v.sources.push(source);
-    if (source !== 'installed') v.downloadable = true;
-    else v.installedP = p;
-    return isNew ? v : undefined;
+  /** A new package's versions (all its stanzas), flags, installed version, pins and candidate. */
+  private fill(pkg: Pkg): void {
+    for (const i of this.stanzasOf.get(pkg.key) ?? NONE) {
+      const p = this.all[i];
+      const source = i < this.available.length ? p.source : 'installed';
+      if (p.essential) pkg.essential = true;
+      if (p.important || p.protected) pkg.important = true;
+      // The same version from several files is one version with several sources (apt merges them).
+      let v = pkg.versions.find((x) => compareDebVersions(x.version, p.version) === 0);
+      if (!v) {
+        v = new Ver(this.versionCount++, pkg, p);
+        pkg.versions = [...pkg.versions, v];
+      }
+      if (!v.sources.includes(source)) v.sources.push(source);
+      if (source !== 'installed') v.downloadable = true;
+      else {
+        v.installedP = p;
+        pkg.current = v;
+      }
+    }
+    if (pkg.versions.length > 1) (pkg.versions as Ver[]).sort((a, b) => compareDebVersions(b.version, a.version));
+    if (pkg.key === 'apt') pkg.essential = true;
+    if (this.providersOf.has(pkg.key)) pkg.loadProvides = (x) => this.providesOf(x);
+    for (const v of pkg.versions) v.pin = pinOf(this.pinRules, pkg, v);
+    pkg.candidate = this.policyCandidate(pkg);
   }
 
-  private registerProvides(v: Ver): void {
-    const arch = this.archOf(v.p);
-    const add = (key: string, version: string | undefined, implicit: boolean) => {
-      const t = this.get(key);
-      if (t.provides === NONE) t.provides = [];
-      (t.provides as Prv[]).push({ ver: v, version, implicit });
+  /**
+   * The keys a stanza provides, in the order apt registers them: each Provides entry (also as
+   * `name:any` when the stanza is Multi-Arch: allowed, and for the other architectures when
+   * foreign), then its own name as `name:any` (allowed) or for the other architectures (foreign).
+   * `entries`: the parsed Provides, or undefined to scan the names only (indexing needs no versions).
+   */
+  private eachProvide(p: AptPackage, entries: readonly Relation[] | undefined, cb: (key: string, version: string | undefined, implicit: boolean) => void): void {
+    const arch = this.archOf(p);
+    const one = (name: string, archQual: string | undefined, version: string | undefined) => {
+      cb(this.targetKey(name, archQual, arch), version, false);
+      if (p.multiArch === 'allowed' && archQual === undefined) cb(`${name}:any`, version, true);
+      if (p.multiArch === 'foreign' && archQual === undefined) for (const a of this.archs) if (a !== arch) cb(this.keyFor(name, a), version, false);
     };
-    for (const r of v.p.provides) {
-      add(this.targetKey(r.name, r.archQual, arch), r.version, false);
-      // A provider that is Multi-Arch: allowed also provides `name:any` (rule 2).
-      if (v.multiArch === 'allowed' && r.archQual === undefined) add(`${r.name}:any`, r.version, true);
-      // Multi-Arch: foreign providers satisfy the other architectures' relations too.
-      if (v.multiArch === 'foreign' && r.archQual === undefined) {
-        for (const a of this.archs) if (a !== arch) add(this.keyFor(r.name, a), r.version, false);
-      }
-    }
-    if (v.multiArch === 'allowed') add(`${v.pkg.name}:any`, v.version, true);
-    if (v.multiArch === 'foreign') for (const a of this.archs) if (a !== arch) add(this.keyFor(v.pkg.name, a), v.version, true);
+    if (entries) for (const r of entries) one(r.name, r.archQual, r.version);
+    else forEachProvidedName(p, (name, archQual) => one(name, archQual, undefined));
+    if (p.multiArch === 'allowed') cb(`${p.name}:any`, p.version, true);
+    if (p.multiArch === 'foreign') for (const a of this.archs) if (a !== arch) cb(this.keyFor(p.name, a), p.version, true);
   }
 
-  private applyPins(pins: AptPin[]): void {
-    const generic = pins.filter((p) => p.package === '*' && p.version === undefined);
-    const specific = pins
-      .filter((p) => !(p.package === '*' && p.version === undefined))
-      .map((p) => ({ pin: p, name: globToRegExp(p.package), version: p.version === undefined ? undefined : globToRegExp(p.version) }));
-    // Without a source pin, lists are 500 and the status file 100.
-    const sourcePriority = (source: string): number => (source === 'installed' ? 100 : (generic.find((g) => g.source === source)?.priority ?? 500));
-    for (const pkg of this.pkgs) {
-      for (const v of pkg.versions) {
-        // A package-specific pin decides alone (the first that matches); otherwise the best source.
-        const s = specific.length ? specific.find((x) => x.name.test(pkg.name) && (!x.version || x.version.test(v.version)) && (x.pin.source === undefined || v.sources.includes(x.pin.source))) : undefined;
-        if (s) v.pin = s.pin.priority;
-        else if (generic.length === 0) v.pin = v.downloadable ? 500 : 100;
-        else v.pin = Math.max(...v.sources.map(sourcePriority));
-      }
+  /** Who provides `pkg`: every new version's registrations of its key, the last registered first. */
+  private providesOf(pkg: Pkg): readonly Prv[] {
+    const out: Prv[] = [];
+    for (const i of this.providersOf.get(pkg.key) ?? NONE) {
+      const p = this.all[i];
+      // The version this stanza made; a stanza repeating an earlier version registered nothing.
+      const ver = this.get(this.ownKey(p)).versions.find((x) => x.p === p);
+      if (!ver) continue;
+      this.eachProvide(p, p.provides, (key, version, implicit) => {
+        if (key === pkg.key) out.push({ ver, version, implicit });
+      });
     }
+    // apt prepends to its provides lists.
+    return out.reverse();
   }
 
   /**
@@ -300,15 +363,20 @@ export class Universe {
 
   /** Whether apt has heard of this name at all (else "Unable to locate package"). */
   known(key: string): boolean {
-    const pkg = this.byKey.get(key);
+    const pkg = this.find(key);
     if (pkg && (pkg.versions.length > 0 || pkg.provides.length > 0)) return true;
     this.assignIds();
     return this.idOf(key) !== undefined;
   }
 
-  /** Every name with an installable version, for "did you mean". */
+  /** Every name with an installable version or a provider, for "did you mean" (makes them all). */
   *names(): Iterable<string> {
-    for (const pkg of this.pkgs) if (pkg.versions.length > 0 || pkg.provides.length > 0) yield pkg.key;
+    // The order packages would have been made in up front: own names, then provided ones.
+    const keys = new Set([...this.stanzasOf.keys(), ...this.providersOf.keys()]);
+    for (const key of keys) {
+      const pkg = this.get(key);
+      if (pkg.versions.length > 0 || pkg.provides.length > 0) yield key;
+    }
   }
 }
 
