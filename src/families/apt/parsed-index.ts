@@ -49,7 +49,7 @@ export async function readParsedIndex(cache: ContentCache | undefined, indexSha2
     at += 4 * h.stanzas;
     const starts = new Int32Array(bytes.buffer.slice(bytes.byteOffset + at, bytes.byteOffset + at + 4 * (h.stanzas + 1)));
     at += 4 * (h.stanzas + 1);
-    const resolve = bytes.toString('latin1', at, at + h.resolve);
+    const resolve = bytes.subarray(at, at + h.resolve);
     const more = bytes.subarray(at + h.resolve, at + h.resolve + h.more);
     if (at + h.resolve + h.more !== bytes.length) return undefined;
     return parseCompact(resolve, more, starts, lines, source, file);
