@@ -1,5 +1,7 @@
 // `repro-get fetch` vs `curl --parallel --parallel-max 8` on the same 150 artifacts (20 KB–2 MB,
 // ~60 MB) from a loopback HTTP server, then a warm-cache fetch that must make no HTTP request.
+// Also the floor of any Node.js downloader (support/node-http-floor.mjs: node:http piped into
+// files, nothing checked), which shows how much of the gap to curl is Node itself.
 // Run after `npm run build`: node bench/fetch.bench.mjs   (env: BENCH_RUNS=3, BENCH_FILES=150,
 // BENCH_MB=60, REPRO_GET_CLI=path to another build of the CLI).
 //
@@ -84,6 +86,7 @@ const median = (xs) => [...xs].sort((a, b) => a - b)[Math.floor(xs.length / 2)];
 
 const ours = [];
 const curl = [];
+const floor = [];
 for (let i = 0; i < RUNS; i++) {
   // repro-get, cold cache
   const cache = join(work, `cache-${i}`);
@@ -99,6 +102,12 @@ for (let i = 0; i < RUNS; i++) {
   writeFileSync(curlConfig, packages.map((p) => `url = "${base}/${p.filename}"\noutput = "${join(cout, p.filename.split('/').pop())}"\n`).join(''));
   await timeAsync('curl', ['--parallel', '--parallel-max', String(JOBS), '--fail', '--silent', '--show-error', '--config', curlConfig], curl);
   rmSync(cout, { recursive: true });
+
+  // the least any Node.js downloader can take here (support/node-http-floor.mjs)
+  const fout = join(work, `floor-${i}`);
+  await timeAsync(process.execPath, [fileURLToPath(new URL('./support/node-http-floor.mjs', import.meta.url)), lockPath, fout], floor);
+  if (readdirSync(fout).length !== N) throw new Error(`the floor client wrote ${readdirSync(fout).length} files, expected ${N}`);
+  rmSync(fout, { recursive: true });
 }
 
 // warm cache (the last cold run's cache is kept): every artifact verified from disk, no request
@@ -122,6 +131,7 @@ console.log(`${N} artifacts, ${mb.toFixed(1)} MiB, ${JOBS} parallel, loopback; m
 console.log(`  repro-get fetch (cold cache): ${fmt(median(ours))}${cpuOf(ours)}   runs: ${ours.map((s) => s.toFixed(2)).join(' ')}`);
 console.log(`  curl --parallel-max ${JOBS}:      ${fmt(median(curl))}${cpuOf(curl)}   runs: ${curl.map((s) => s.toFixed(2)).join(' ')}`);
 console.log(`  ratio repro-get / curl:       ${(median(ours) / median(curl)).toFixed(2)}`);
+console.log(`  node:http floor (pipe to files, nothing else): ${fmt(median(floor))}${cpuOf(floor)}; floor / curl ${(median(floor) / median(curl)).toFixed(2)}, repro-get / floor ${(median(ours) / median(floor)).toFixed(2)}`);
 console.log(`  repro-get fetch (warm cache): ${median(warm).toFixed(2)} s${cpuOf(warm)}, ${warmRequests} HTTP request(s) in ${RUNS} run(s)`);
 // The warm run is the fixed cost (start-up, reading the lock, re-hashing the cache, linking into
 // --out); what the cold run spends beyond it is the download itself.
