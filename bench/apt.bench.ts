@@ -84,7 +84,7 @@ for (let i = 0; i < RUNS; i++) {
     }),
   );
 }
-const text = (await decompress(xzBytes, 'xz', 'Packages.xz')).toString('latin1');
+const text = await decompress(xzBytes, 'xz', 'Packages.xz');
 const parseRuns: Sample[] = [];
 for (let i = 0; i < RUNS; i++) parseRuns.push(await sample(() => parsePackages(text, 'debian/bookworm', 'Packages')));
 console.log(`index: ${(xzBytes.length / 1e6).toFixed(1)} MB xz, ${(text.length / 1e6).toFixed(1)} MB text, ${count} packages`);

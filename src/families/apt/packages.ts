@@ -448,10 +448,13 @@ function storeOfText(text: string, source: string, file: string | undefined): St
   return new Store(Buffer.from(text, wide ? 'utf8' : 'latin1'), source, file, undefined, wide ? 'utf8' : 'latin1');
 }
 
-/** Every stanza of a Packages index, top to bottom. `source` names the repository for the lock. */
-export function parsePackages(text: string, source: string, file?: string): AptPackage[] {
+/**
+ * Every stanza of a Packages index, top to bottom. `source` names the repository for the lock.
+ * Bytes are kept as they are (values read as latin1); a string is encoded first (storeOfText).
+ */
+export function parsePackages(text: string | Buffer, source: string, file?: string): AptPackage[] {
   const out: AptPackage[] = [];
-  const store = storeOfText(text, source, file);
+  const store = typeof text === 'string' ? storeOfText(text, source, file) : new Store(text, source, file);
   const where = file ?? source;
   scan(store, where, (e, line, index) => {
     checkStanza(e, where, line);
