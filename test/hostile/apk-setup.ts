@@ -10,7 +10,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import YAML from 'yaml';
 import { parsePackageRequest, type PackageRequest, type Spec } from '../../src/core/spec.js';
-import { startMirror, type Mirror } from '../support/mirror.js';
+import { mirrorPair, type MirrorPair } from './harness.js';
 import { buildFixtureTree, type FixtureTree } from '../families/apk/support/fixture-repo.js';
 
 export const INDEX = '/alpine/v3.20/main/x86_64/APKINDEX.tar.gz';
@@ -18,40 +18,30 @@ export const JQ = '/alpine/v3.20/main/x86_64/jq-1.7.1-r0.apk';
 /** After the fixture indexes' build time (2023-11-14), as a lock without --snapshot needs. */
 export const NOW = new Date('2025-06-01T00:00:00Z');
 
-export interface ApkWorld {
+export interface ApkWorld extends MirrorPair {
   tree: FixtureTree;
-  bad: Mirror;
-  good: Mirror;
   spec(pkgs?: string[]): Spec;
-  close(): Promise<void>;
 }
 
 export async function apkWorld(): Promise<ApkWorld> {
   const tree = await buildFixtureTree();
-  const bad = await startMirror({ root: tree.root });
-  const good = await startMirror({ root: tree.root });
-  const distros = await mkdtemp(join(tmpdir(), 'rg-hostile-apk-distros-'));
-  await writeFile(join(distros, 'alpine.yaml'), YAML.stringify(tree.distro(good.url)));
-  const saved = process.env.REPRO_GET_DISTROS;
-  process.env.REPRO_GET_DISTROS = distros;
+  const pair = await mirrorPair(tree.root, tree.root, async (good) => {
+    const distros = await mkdtemp(join(tmpdir(), 'rg-hostile-apk-distros-'));
+    await writeFile(join(distros, 'alpine.yaml'), YAML.stringify(tree.distro(good.url)));
+    return distros;
+  });
   return {
+    ...pair,
     tree,
-    bad,
-    good,
     spec: (pkgs = ['jq']) => ({
       dir: '/tmp',
       distro: 'alpine:3.20',
       architectures: ['x86_64'],
       components: ['main'],
-      mirrors: [{ url: `${bad.url}/alpine/` }],
+      mirrors: [{ url: `${pair.bad.url}/alpine/` }],
       keyrings: [],
       repos: [],
       packages: pkgs.map((p) => parsePackageRequest(p) as PackageRequest),
     }),
-    async close() {
-      process.env.REPRO_GET_DISTROS = saved;
-      await bad.close();
-      await good.close();
-    },
   };
 }

@@ -15,7 +15,7 @@ import { fileURLToPath } from 'node:url';
 import * as openpgp from 'openpgp';
 import { expect } from 'vitest';
 import { runCli } from '../support/cli.js';
-import type { FaultOptions, Mirror } from '../support/mirror.js';
+import { startMirror, type FaultOptions, type Mirror } from '../support/mirror.js';
 import { ReproError } from '../../src/core/errors.js';
 import { parsePackageRequest, type Spec } from '../../src/core/spec.js';
 import { FIXTURE_REPO } from '../support/fixture-lock.js';
@@ -280,4 +280,35 @@ export const ARTIFACT_FAULTS: TransportFault[] = [
 export function injectFault(m: Mirror, path: string, f: FaultOptions): void {
   m.fault(path, f);
   if (f.kind === 'redirect') m.fault('/loop', { kind: 'redirect', location: path, times: f.times });
+}
+
+/** A faulty mirror and a good one, with REPRO_GET_DISTROS pointed at a distros folder naming the good one. */
+export interface MirrorPair {
+  /** The spec's --mirror: where faults are injected. */
+  bad: Mirror;
+  /** The distro's own (permanent) URL: the next URL everything has. */
+  good: Mirror;
+  /** Closes both mirrors and restores REPRO_GET_DISTROS. */
+  close(): Promise<void>;
+}
+
+/**
+ * Starts both mirrors, then lets `distrosFor` write the distros folder for `good` (its URL is known
+ * only now) and points REPRO_GET_DISTROS at it, so "cured by the next mirror" runs through the app.
+ */
+export async function mirrorPair(badRoot: string, goodRoot: string, distrosFor: (good: Mirror) => Promise<string>): Promise<MirrorPair> {
+  const bad = await startMirror({ root: badRoot });
+  const good = await startMirror({ root: goodRoot });
+  const distros = await distrosFor(good);
+  const saved = process.env.REPRO_GET_DISTROS;
+  process.env.REPRO_GET_DISTROS = distros;
+  return {
+    bad,
+    good,
+    async close() {
+      process.env.REPRO_GET_DISTROS = saved;
+      await bad.close();
+      await good.close();
+    },
+  };
 }

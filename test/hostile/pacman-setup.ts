@@ -13,40 +13,34 @@ import { fetchLocked } from '../../src/app/fetch.js';
 import type { Lockfile } from '../../src/core/lockfile/schema.js';
 import { serializeLockfile } from '../../src/core/lockfile/write.js';
 import { parsePackageRequest, type PackageRequest, type Spec } from '../../src/core/spec.js';
-import { startMirror, type Mirror } from '../support/mirror.js';
 import { FIXTURE_REPO, PACKAGER_KEY, fingerprintOf, fixtureDir, fixtureDistros } from '../families/pacman/support/fixture.js';
 import { pacmanMissing } from '../families/pacman/support/pacman-oracle.js';
 import { writeTar, type TarFile } from '../families/pacman/support/tar-writer.js';
-import { scratch } from './harness.js';
+import { mirrorPair, scratch, type MirrorPair } from './harness.js';
 
 export const SNAPSHOT = '2024-05-01T00:00:00Z';
 export const DB = (id: string) => `/${id}/os/x86_64/${id}.db`;
 
-export interface PacmanWorld {
-  bad: Mirror;
-  good: Mirror;
+export interface PacmanWorld extends MirrorPair {
   /** A writable copy of the fixture repositories (what `bad` serves). */
   repo: string;
   spec(pkgs?: string[]): Spec;
-  close(): Promise<void>;
 }
 
 /** Starts both mirrors and points REPRO_GET_DISTROS at an arch.yaml whose archive is `good`. */
 export async function pacmanWorld(): Promise<PacmanWorld> {
   const repo = join(await scratch('rg-hostile-pacman-'), 'repo');
   await cp(FIXTURE_REPO, repo, { recursive: true });
-  const bad = await startMirror({ root: repo });
-  const good = await startMirror({ root: FIXTURE_REPO });
-  const distros = fixtureDistros();
-  const arch = YAML.parse(await readFile(join(distros, 'arch.yaml'), 'utf8'));
-  // Loopback archive day; no permanent package store (it would be a third, public host).
-  const { packageStore: _store, ...rest } = arch;
-  await writeFile(join(distros, 'arch.yaml'), YAML.stringify({ ...rest, snapshot: `${good.url}/{repo}/os/{arch}/` }));
-  const saved = process.env.REPRO_GET_DISTROS;
-  process.env.REPRO_GET_DISTROS = distros;
+  const pair = await mirrorPair(repo, FIXTURE_REPO, async (good) => {
+    const distros = fixtureDistros();
+    const arch = YAML.parse(await readFile(join(distros, 'arch.yaml'), 'utf8'));
+    // Loopback archive day; no permanent package store (it would be a third, public host).
+    const { packageStore: _store, ...rest } = arch;
+    await writeFile(join(distros, 'arch.yaml'), YAML.stringify({ ...rest, snapshot: `${good.url}/{repo}/os/{arch}/` }));
+    return distros;
+  });
   return {
-    bad,
-    good,
+    ...pair,
     repo,
     spec: (pkgs = ['rg-app']) => ({
       dir: '/tmp',
@@ -54,16 +48,11 @@ export async function pacmanWorld(): Promise<PacmanWorld> {
       snapshot: SNAPSHOT,
       architectures: [],
       suites: ['core', 'extra'],
-      mirrors: [{ url: `${bad.url}/` }],
+      mirrors: [{ url: `${pair.bad.url}/` }],
       keyrings: [],
       repos: [],
       packages: pkgs.map((p) => parsePackageRequest(p) as PackageRequest),
     }),
-    async close() {
-      process.env.REPRO_GET_DISTROS = saved;
-      await bad.close();
-      await good.close();
-    },
   };
 }
 
