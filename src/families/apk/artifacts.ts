@@ -8,6 +8,7 @@
 import pLimit from 'p-limit';
 import { ReproError } from '../../core/errors.js';
 import { sha256Hex } from '../../core/hash.js';
+import { allInOrder } from '../../core/settled.js';
 import type { Fetcher } from '../../core/net/fetcher.js';
 import type { ApkKeyring } from './keys.js';
 import { verifyApkFile } from './package-file.js';
@@ -91,8 +92,8 @@ export async function verifyArtifacts(
 ): Promise<Map<ApkPackage, VerifiedArtifact>> {
   const limit = pLimit(concurrency);
   const out = new Map<ApkPackage, VerifiedArtifact>();
-  // allSettled: every download finishes before we report, and the first failure in request order wins.
-  const results = await Promise.allSettled(
+  // Every download finishes before we report, and the first failure in request order wins.
+  await allInOrder(
     reqs.map((r) =>
       limit(async () => {
         const hit = await fromCache(fetcher, r.pkg, keys);
@@ -103,7 +104,5 @@ export async function verifyArtifacts(
       }),
     ),
   );
-  const failed = results.find((r): r is PromiseRejectedResult => r.status === 'rejected');
-  if (failed) throw failed.reason;
   return out;
 }

@@ -4,6 +4,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ReproError } from '../../core/errors.js';
+import { allInOrder } from '../../core/settled.js';
 import { distroPath } from '../../core/distros.js';
 import { LOCKFILE_VERSION, safeRelativePath, type Lockfile, type LockedPackage } from '../../core/lockfile/schema.js';
 import { pulledInBy } from '../../core/lockfile/graph.js';
@@ -31,15 +32,12 @@ export async function lockApt(ctx: LockContext): Promise<Lockfile> {
 
   // Suites load side by side, so one's network round trips overlap another's verifying and parsing;
   // a failure is reported for the first failing suite in spec order, as when they loaded in turn.
-  const settled = await Promise.allSettled(
+  const loaded = await allInOrder(
     plans.map((plan) => {
       ctx.log(`${plan.id}: fetching signed metadata`);
       return loadAptSource(plan, ctx.fetcher, keyring, ctx.pinnedRoots?.get(plan.id));
     }),
   );
-  const failed = settled.find((r) => r.status === 'rejected');
-  if (failed) throw failed.reason;
-  const loaded = settled.map((r) => (r as PromiseFulfilledResult<LoadedAptSource>).value);
   const snapshot = spec.snapshot ?? latestDate(loaded);
   checkValidity(loaded, spec.snapshot !== undefined, ctx.now, snapshot);
   for (const l of loaded) l.plan.snapshotUrl = l.plan.snapshotUrl.replace('{snapshot}', snapshotStamp(snapshot));

@@ -5,6 +5,7 @@
  */
 import { readFile } from 'node:fs/promises';
 import { ReproError } from '../../core/errors.js';
+import { allInOrder } from '../../core/settled.js';
 import { pulledInBy } from '../../core/lockfile/graph.js';
 import { LOCKFILE_VERSION, type Lockfile, type LockedPackage } from '../../core/lockfile/schema.js';
 import { sha256Hex } from '../../core/hash.js';
@@ -15,7 +16,7 @@ import type { PacmanPackage } from './desc.js';
 import { planRepos, readPacmanDistro, storeUrl, type PacmanDistro } from './distro.js';
 import { installedFromListing, parsePacmanQ } from './installed.js';
 import { resolve } from './resolve.js';
-import { loadRepo, type LoadedRepo } from './source.js';
+import { loadRepo } from './source.js';
 import { PacmanTrust } from './trust.js';
 import { byAnyName, makeRepo, type Repo } from './universe.js';
 
@@ -45,16 +46,12 @@ async function lockWith(ctx: LockContext, background: Promise<unknown>[]): Promi
 
   // All databases at once: one's transfer overlaps another's parse. A failure is reported for the
   // first repository in priority order, not whichever failed first, so the error is stable.
-  const settled = await Promise.allSettled(
+  const loaded = await allInOrder(
     plans.map((plan) => {
       ctx.log(`${plan.id}: fetching ${plan.id}.db`);
       return loadRepo(plan, ctx.fetcher, ctx.pinnedRoots?.get(plan.id));
     }),
   );
-  const loaded: LoadedRepo[] = settled.map((r) => {
-    if (r.status === 'rejected') throw r.reason;
-    return r.value;
-  });
   const repos = loaded.map((l) => makeRepo(l.plan.id, l.packages));
 
   const { installed, baseLabel } = await baseSystem(d, repos, spec.installed, ctx.log);
